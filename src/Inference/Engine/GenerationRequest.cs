@@ -1,0 +1,20 @@
+using GqaService.Inference.Sampling;
+
+namespace GqaService.Inference.Engine;
+
+/// <summary>An immutable request as the API hands it to the engine. Token ids are used exactly as given (BOS included by the caller).</summary>
+public sealed record GenerationRequest
+{
+    public required string RequestId { get; init; }
+    public required IReadOnlyList<int> PromptTokenIds { get; init; }
+    public required int MaxTokens { get; init; }
+    public SamplingParameters Sampling { get; init; } = SamplingParameters.Greedy;
+    public bool IgnoreEos { get; init; }
+    public IReadOnlyList<int> StopTokenIds { get; init; } = [];
+    /// <summary>Stop strings matched on the detokenised output (needs a tokenizer).</summary>
+    public IReadOnlyList<string> StopSequences { get; init; } = [];
+    /// <summary>When set, the sequence's tokens and KV blocks outlive the request under this id.</summary>
+    public string? SessionId { get; init; }
+    /// <summary>Absolute deadline; the request is cancelled (and reported) when it passes.</summary>
+    public DateTimeOffset? Deadline { get; init; }
+}

@@ -1,0 +1,51 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GqaService.Inference.Model;
+
+/// <summary>
+/// One decoder layer's parameters, in PyTorch <c>Linear</c> layout ([out, in]). Q, K and V are fused into one matrix
+/// and the SwiGLU gate and up projections into another, so each needs one matmul per step.
+/// </summary>
+public sealed class LayerWeights : IDisposable
+{
+    public Tensor AttentionNorm { get; }   // [D]
+    public Tensor QkvProjection { get; }   // [H*Dh + 2*Hkv*Dh, D]
+    public Tensor OutputProjection { get; } // [D, H*Dh]
+    public Tensor FeedForwardNorm { get; } // [D]
+    public Tensor GateUpProjection { get; } // [2*F, D]
+    public Tensor DownProjection { get; }  // [D, F]
+
+    /// <summary>Takes ownership of every tensor passed in.</summary>
+    public LayerWeights(Tensor attentionNorm, Tensor wq, Tensor wk, Tensor wv, Tensor wo, Tensor feedForwardNorm, Tensor gate, Tensor down, Tensor up)
+    {
+        using (no_grad())
+        {
+            AttentionNorm = attentionNorm.contiguous().DetachFromDisposeScope();
+            QkvProjection = cat([wq, wk, wv], 0).contiguous().DetachFromDisposeScope();
+            OutputProjection = wo.contiguous().DetachFromDisposeScope();
+            FeedForwardNorm = feedForwardNorm.contiguous().DetachFromDisposeScope();
+            GateUpProjection = cat([gate, up], 0).contiguous().DetachFromDisposeScope();
+            DownProjection = down.contiguous().DetachFromDisposeScope();
+        }
+        wq.Dispose();
+        wk.Dispose();
+        wv.Dispose();
+        gate.Dispose();
+        up.Dispose();
+        if (!ReferenceEquals(AttentionNorm, attentionNorm)) attentionNorm.Dispose();
+        if (!ReferenceEquals(OutputProjection, wo)) wo.Dispose();
+        if (!ReferenceEquals(FeedForwardNorm, feedForwardNorm)) feedForwardNorm.Dispose();
+        if (!ReferenceEquals(DownProjection, down)) down.Dispose();
+    }
+
+    public void Dispose()
+    {
+        AttentionNorm.Dispose();
+        QkvProjection.Dispose();
+        OutputProjection.Dispose();
+        FeedForwardNorm.Dispose();
+        GateUpProjection.Dispose();
+        DownProjection.Dispose();
+    }
+}
