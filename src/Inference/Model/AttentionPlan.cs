@@ -1,0 +1,59 @@
+using static TorchSharp.torch;
+
+namespace GqaService.Inference.Model;
+
+/// <summary>
+/// The index and mask tensors one step's attention needs, built once per step and shared by every layer.
+/// Single-token (decode) sequences are attended together, padded to the longest context; multi-token (prefill) sequences
+/// one at a time with a causal mask, so a long prompt never pads the decode batch.
+/// </summary>
+internal sealed class AttentionPlan
+{
+    public DecodeGroup? Decode { get; private init; }
+    public IReadOnlyList<PrefillSequence> Prefills { get; private init; } = [];
+
+    /// <summary>Decode rows; slots [B, Lmax] (padding repeats a valid slot); additive mask [B, 1, 1, Lmax].</summary>
+    public sealed record DecodeGroup(Tensor Rows, bool RowsAreWholeBatch, Tensor Slots, Tensor Mask, int BatchSize, int MaxContext);
+
+    /// <summary>A prefill chunk: rows [FirstToken, FirstToken+TokenCount); slots [L]; causal additive mask [T, L].</summary>
+    public sealed record PrefillSequence(int FirstToken, int TokenCount, Tensor Slots, Tensor Mask, int ContextLength);
+
+    public static AttentionPlan Build(ForwardBatch batch)
+    {
+        var decodeSpans = batch.Sequences.Where(s => s.TokenCount == 1).ToList();
+        var prefills = batch.Sequences.Where(s => s.TokenCount > 1)
+            .Select(s => new PrefillSequence(s.FirstToken, s.TokenCount, LongTensor(s.ContextSlots), CausalMask(s.TokenCount, s.ContextLength), s.ContextLength))
+            .ToList();
+        return new AttentionPlan { Decode = decodeSpans.Count == 0 ? null : BuildDecode(decodeSpans, batch.TokenIds.Length), Prefills = prefills };
+    }
+
+    private static DecodeGroup BuildDecode(List<SequenceSpan> spans, int batchTokens)
+    {
+        var b = spans.Count;
+        var maxContext = spans.Max(s => s.ContextLength);
+        var slots = new long[b * maxContext];
+        var mask = new float[b * maxContext];
+        var rows = new long[b];
+        for (var i = 0; i < b; i++)
+        {
+            var span = spans[i];
+            rows[i] = span.FirstToken;
+            for (var j = 0; j < maxContext; j++)
+            {
+                var inside = j < span.ContextLength;
+                slots[i * maxContext + j] = span.ContextSlots[inside ? j : 0];
+                mask[i * maxContext + j] = inside ? 0f : float.NegativeInfinity;
+            }
+        }
+        var wholeBatch = b == batchTokens;
+        return new DecodeGroup(tensor(rows), wholeBatch, tensor(slots, [b, maxContext]), tensor(mask, [b, 1, 1, maxContext]), b, maxContext);
+    }
+
+    private static Tensor LongTensor(int[] values) => tensor(Array.ConvertAll(values, v => (long)v));
+
+    private static Tensor CausalMask(int newTokens, int contextLength)
+    {
+        // New token i sits at position contextLength - newTokens + i and may see keys up to and including it.
+        return full(newTokens, contextLength, float.NegativeInfinity).triu_(contextLength - newTokens + 1);
+    }
+}
