@@ -1,11 +1,94 @@
+using System.Text.Json;
+using GqaService.Inference.Engine;
+using GqaService.Inference.Sampling;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
 namespace GqaService.Api.Cli;
 
-/// <summary>The one-shot <c>generate</c> verb: load a model, generate once, print one JSON object.</summary>
+/// <summary>
+/// The one-shot <c>generate</c> verb: load a model, run one request through the same engine the server uses, print one
+/// JSON object. <c>--prompt-ids</c> are used exactly as given; <c>--prompt</c> text gets BOS from the tokenizer.
+/// </summary>
 public static class GenerateCommand
 {
-    public static Task<int> RunAsync(string[] args)
+    private const string Usage =
+        "usage: generate [--model PATH] [--tokenizer PATH] (--prompt-ids 1,2,3 | --prompt TEXT) [--max-tokens N] [--temperature T] [--top-p P] [--top-k K] [--seed S] [--ignore-eos]";
+
+    public static async Task<int> RunAsync(string[] args)
     {
-        Console.Error.WriteLine("generate: not implemented yet");
-        return Task.FromResult(2);
+        GenerateArguments parsed;
+        try
+        {
+            parsed = GenerateArguments.Parse(args);
+        }
+        catch (ArgumentException exception)
+        {
+            await Console.Error.WriteLineAsync($"{exception.Message}\n{Usage}");
+            return 2;
+        }
+
+        var options = new EngineOptions { ModelPath = parsed.ModelPath, TokenizerPath = parsed.TokenizerPath, MaxSequencesPerStep = 1, MaxBatchedTokens = 1024, PrefillChunkSize = 1024, RequestTimeoutSeconds = 0 };
+        using var engine = new InferenceEngine(Options.Create(options), NullLogger<InferenceEngine>.Instance);
+        try
+        {
+            await engine.StartAsync();
+            var prompt = parsed.PromptIds ?? (engine.Tokenizer ?? throw new ArgumentException("--prompt needs a tokenizer; this model has none (use --prompt-ids)."))
+                .Encode(parsed.PromptText!, addBos: true);
+            var request = new GenerationRequest
+            {
+                RequestId = "generate",
+                PromptTokenIds = prompt,
+                MaxTokens = parsed.MaxTokens,
+                IgnoreEos = parsed.IgnoreEos,
+                Sampling = new SamplingParameters { Temperature = parsed.Temperature, TopP = parsed.TopP, TopK = parsed.TopK, Seed = parsed.Seed },
+            };
+            var ids = new List<int>();
+            var text = new System.Text.StringBuilder();
+            using var handle = engine.Submit(request);
+            await foreach (var generationEvent in handle.Events.ReadAllAsync())
+            {
+                switch (generationEvent)
+                {
+                    case TokenGenerated token:
+                        ids.Add(token.TokenId);
+                        text.Append(token.TextDelta);
+                        break;
+                    case GenerationFinished finished:
+                        text.Append(finished.TextDelta);
+                        Print(engine, prompt, ids, text.ToString(), finished);
+                        return 0;
+                    case GenerationFailed failed:
+                        await Console.Error.WriteLineAsync($"generation failed: {failed.Code}: {failed.Message}");
+                        return 1;
+                }
+            }
+            return 1;
+        }
+        catch (Exception exception) when (exception is ArgumentException or InvalidGenerationRequestException or IOException or InvalidDataException
+            || exception.GetType().Name.EndsWith("LoadException", StringComparison.Ordinal))
+        {
+            await Console.Error.WriteLineAsync($"error: {exception.Message}");
+            return 1;
+        }
+        finally
+        {
+            await engine.StopAsync();
+        }
+    }
+
+    private static void Print(InferenceEngine engine, IReadOnlyList<int> prompt, List<int> ids, string text, GenerationFinished finished)
+    {
+        var result = new Dictionary<string, object?>
+        {
+            ["model"] = engine.Model.Id,
+            ["prompt_ids"] = prompt,
+            ["token_ids"] = ids,
+            ["text"] = engine.Tokenizer is null ? null : text,
+            ["finish_reason"] = finished.Reason.ToString().ToLowerInvariant(),
+            ["completion_tokens"] = finished.Usage.CompletionTokens,
+            ["seconds"] = Math.Round(finished.Usage.Duration.TotalSeconds, 4),
+        };
+        Console.WriteLine(JsonSerializer.Serialize(result));
     }
 }

@@ -1,0 +1,193 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using GqaService.Inference.KvCache;
+using GqaService.Inference.Loading;
+using GqaService.Inference.Native;
+using GqaService.Inference.Scheduling;
+using GqaService.Inference.Tokenization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TorchSharp;
+
+namespace GqaService.Inference.Engine;
+
+/// <summary>
+/// The engine's public face. Owns one dedicated thread that loads the model and then runs <see cref="EngineLoop"/>; every
+/// TorchSharp call happens there. Callers talk to it through a command channel and per-request event channels.
+/// </summary>
+public sealed class InferenceEngine : IInferenceEngine, IDisposable
+{
+    private readonly EngineOptions _options;
+    private readonly ILogger<InferenceEngine> _logger;
+    private readonly TimeProvider _time;
+    private readonly Channel<EngineCommand> _commands = Channel.CreateUnbounded<EngineCommand>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<string, byte> _busySessions = new();
+    private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Thread _thread;
+    private int _inFlight;
+    private long _arrivals;
+    private double _meanRequestSeconds = 1;
+    private volatile bool _ready;
+    private ModelDescription? _model;
+    private ITextTokenizer? _tokenizer;
+    private int _maxContext;
+    private int _totalBlocks;
+    private int _blockSize;
+
+    public InferenceEngine(IOptions<EngineOptions> options, ILogger<InferenceEngine> logger, TimeProvider? time = null)
+    {
+        _options = options.Value;
+        _logger = logger;
+        _time = time ?? TimeProvider.System;
+        Metrics = new EngineMetrics();
+        _thread = new Thread(RunEngineThread) { Name = "inference", IsBackground = true };
+    }
+
+    public EngineMetrics Metrics { get; }
+    public ModelDescription Model => _model ?? throw new EngineUnavailableException("The model is still loading.");
+    public ITextTokenizer? Tokenizer => _tokenizer;
+    public bool IsReady => _ready;
+    public int MaxContext => _maxContext;
+
+    /// <summary>Starts the engine thread; completes once the model is loaded and the KV pool allocated.</summary>
+    public Task StartAsync()
+    {
+        if (_thread.ThreadState == ThreadState.Unstarted)
+        {
+            _thread.Start();
+        }
+        return _loaded.Task;
+    }
+
+    /// <summary>Stops admitting, lets in-flight requests finish within the shutdown timeout, cancels the rest, frees everything.</summary>
+    public Task StopAsync()
+    {
+        _ready = false;
+        _stop.Cancel();
+        return Task.Run(() => _thread.Join());
+    }
+
+    public GenerationHandle Submit(GenerationRequest request)
+    {
+        if (!_ready)
+        {
+            throw new EngineUnavailableException(_stop.IsCancellationRequested ? "The service is shutting down." : "The model is still loading.");
+        }
+        RequestValidator.Validate(request, Model.Config, _tokenizer, _options, _maxContext, _totalBlocks, _blockSize);
+        if (Interlocked.Increment(ref _inFlight) > _options.MaxSequencesPerStep + _options.MaxWaitingRequests)
+        {
+            var excess = Interlocked.Decrement(ref _inFlight) - _options.MaxSequencesPerStep - _options.MaxWaitingRequests + 1;
+            var seconds = Math.Clamp(Math.Ceiling(_meanRequestSeconds * excess / _options.MaxSequencesPerStep), 1, 300);
+            throw new EngineOverloadedException($"The waiting queue is full ({_options.MaxWaitingRequests} requests).", TimeSpan.FromSeconds(seconds));
+        }
+        if (request.SessionId is { } sessionId && !_busySessions.TryAdd(sessionId, 0))
+        {
+            Interlocked.Decrement(ref _inFlight);
+            throw new SessionBusyException(sessionId);
+        }
+        if (request.Deadline is null && _options.RequestTimeoutSeconds > 0)
+        {
+            request = request with { Deadline = _time.GetUtcNow().AddSeconds(_options.RequestTimeoutSeconds) };
+        }
+        var events = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleWriter = true, SingleReader = true });
+        var sequence = new Sequence(request, Interlocked.Increment(ref _arrivals), _time.GetUtcNow());
+        var text = _tokenizer is null ? null : new OutputText(_tokenizer, request.StopSequences);
+        var active = new ActiveRequest(sequence, events.Writer, new TokenPicker(request.Sampling), text);
+        _commands.Writer.TryWrite(new EngineCommand.Submit(active));
+        return new GenerationHandle(request.RequestId, events.Reader, () => _commands.Writer.TryWrite(new EngineCommand.Cancel(request.RequestId)));
+    }
+
+    public MemorySnapshot GetMemorySnapshot() => Metrics.Latest;
+
+    public IReadOnlyList<SessionInfo> ListSessions() => Metrics.Latest.Sessions;
+
+    public SessionInfo? GetSession(string sessionId) => Metrics.Latest.Sessions.FirstOrDefault(s => s.SessionId == sessionId);
+
+    public Task<bool> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        if (_busySessions.ContainsKey(sessionId))
+        {
+            throw new SessionBusyException(sessionId);
+        }
+        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _commands.Writer.TryWrite(new EngineCommand.DeleteSession(sessionId, done));
+        return done.Task.WaitAsync(cancellationToken);
+    }
+
+    private void RunEngineThread()
+    {
+        EngineParts parts;
+        try
+        {
+            _logger.LogInformation("{TorchNatives}", TorchNativeCompatibility.EnsureLoadable());
+            torch.set_num_threads(_options.TorchThreads > 0 ? _options.TorchThreads : Environment.ProcessorCount);
+            using var noGrad = torch.inference_mode();
+            var loaded = ModelLoader.Load(_options.ModelPath, _options.TokenizerPath);
+            parts = new EngineParts(loaded, _options, _time);
+            _model = loaded.Description;
+            _tokenizer = loaded.Tokenizer;
+            _maxContext = parts.MaxContext;
+            _totalBlocks = parts.Allocator.TotalBlocks;
+            _blockSize = parts.BlockSize;
+            LogPool(parts);
+        }
+        catch (Exception exception)
+        {
+            _logger.LogCritical(exception, "The model could not be loaded");
+            _loaded.TrySetException(exception);
+            return;
+        }
+        using (parts)
+        using (torch.inference_mode())
+        {
+            var loop = new EngineLoop(parts, _commands.Reader, Metrics, _logger, OnRequestCompleted);
+            _ready = true;
+            _loaded.TrySetResult();
+            try
+            {
+                loop.Run(_stop.Token, TimeSpan.FromSeconds(_options.ShutdownTimeoutSeconds));
+            }
+            catch (Exception exception)
+            {
+                _ready = false;
+                _logger.LogCritical(exception, "The engine loop failed; the service can no longer generate");
+            }
+        }
+        _logger.LogInformation("Engine stopped; weights and KV pool released");
+    }
+
+    private void OnRequestCompleted(ActiveRequest request)
+    {
+        Interlocked.Decrement(ref _inFlight);
+        if (request.Sequence.Request.SessionId is { } sessionId)
+        {
+            _busySessions.TryRemove(sessionId, out _);
+        }
+        var seconds = (DateTimeOffset.UtcNow - request.Sequence.SubmittedAt).TotalSeconds;
+        _meanRequestSeconds = 0.9 * _meanRequestSeconds + 0.1 * seconds;
+    }
+
+    private void LogPool(EngineParts parts)
+    {
+        var config = parts.Config;
+        var tokens = (long)parts.Allocator.TotalBlocks * parts.BlockSize;
+        var mhaTokens = parts.Pool.TotalBytes / config.MhaKvBytesPerToken(sizeof(float));
+        _logger.LogInformation(
+            "Model {ModelId}: {Parameters:N0} parameters, {Layers} layers, {Heads} query heads / {KvHeads} KV heads; context {Context}",
+            _model!.Id, _model.ParameterCount, config.NumLayers, config.NumHeads, config.NumKvHeads, parts.MaxContext);
+        _logger.LogInformation(
+            "KV pool: {Blocks} blocks x {BlockSize} tokens = {Tokens} tokens, {Bytes:N0} bytes ({BytesPerToken} B/token); the same budget holds {MhaTokens} tokens under MHA",
+            parts.Allocator.TotalBlocks, parts.BlockSize, tokens, parts.Pool.TotalBytes, config.KvBytesPerToken(sizeof(float)), mhaTokens);
+    }
+
+    public void Dispose()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            StopAsync().Wait(TimeSpan.FromSeconds(_options.ShutdownTimeoutSeconds + 5));
+        }
+        Metrics.Dispose();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,8 @@
+namespace GqaService.Inference.Scheduling;
+
+public enum SequenceStatus
+{
+    Waiting,
+    Running,
+    Finished,
+}

@@ -1,0 +1,19 @@
+using GqaService.Benchmarks;
+
+// Benchmarks print figures; they never pass or fail. See docs/benchmarks.md for recorded runs.
+return args.FirstOrDefault() switch
+{
+    "throughput" => await ThroughputBenchmark.RunAsync(args[1..]),
+    "kv" => await KvMemoryBenchmark.RunAsync(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("""
+        usage:
+          throughput --model PATH [--concurrency 1,4,16,64] [--max-tokens 128] [--requests-per-stream 3] [--prompt-tokens 16]
+          kv --model PATH [--budget-mib 64] [--requests 64]
+        """);
+    return 2;
+}

@@ -1,0 +1,86 @@
+using GqaService.Inference.Engine;
+using GqaService.Inference.Sampling;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace GqaService.Inference.Tests.Support;
+
+/// <summary>Starts a real engine in process and collects what requests produce.</summary>
+internal sealed class EngineHarness : IAsyncDisposable
+{
+    private static int _ids;
+
+    private EngineHarness(InferenceEngine engine) => Engine = engine;
+
+    public InferenceEngine Engine { get; }
+
+    public static async Task<EngineHarness> StartAsync(string? modelPath, Action<EngineOptions>? configure = null)
+    {
+        var options = new EngineOptions { ModelPath = modelPath, RequestTimeoutSeconds = 0, KvCacheMiB = 64 };
+        configure?.Invoke(options);
+        var engine = new InferenceEngine(Options.Create(options), NullLogger<InferenceEngine>.Instance);
+        await engine.StartAsync();
+        return new EngineHarness(engine);
+    }
+
+    public static GenerationRequest Greedy(IReadOnlyList<int> prompt, int maxTokens, string? session = null) => new()
+    {
+        RequestId = $"test-{Interlocked.Increment(ref _ids)}",
+        PromptTokenIds = prompt,
+        MaxTokens = maxTokens,
+        IgnoreEos = true,
+        Sampling = SamplingParameters.Greedy,
+        SessionId = session,
+    };
+
+    public async Task<Outcome> RunAsync(GenerationRequest request)
+    {
+        using var handle = Engine.Submit(request);
+        return await CollectAsync(handle);
+    }
+
+    public static async Task<Outcome> CollectAsync(GenerationHandle handle, CancellationToken cancellationToken = default)
+    {
+        var ids = new List<int>();
+        var text = new System.Text.StringBuilder();
+        await foreach (var generationEvent in handle.Events.ReadAllAsync(cancellationToken))
+        {
+            switch (generationEvent)
+            {
+                case TokenGenerated token:
+                    ids.Add(token.TokenId);
+                    text.Append(token.TextDelta);
+                    break;
+                case GenerationFinished finished:
+                    text.Append(finished.TextDelta);
+                    return new Outcome(ids, text.ToString(), finished, null);
+                case GenerationFailed failed:
+                    return new Outcome(ids, text.ToString(), null, failed);
+            }
+        }
+        throw new InvalidOperationException("The event stream ended without a final event.");
+    }
+
+    /// <summary>Waits (bounded) until the engine publishes a snapshot satisfying <paramref name="condition"/>.</summary>
+    public async Task<bool> WaitForAsync(Func<KvCache.MemorySnapshot, bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (condition(Engine.GetMemorySnapshot()))
+            {
+                return true;
+            }
+            await Task.Delay(10);
+        }
+        return condition(Engine.GetMemorySnapshot());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Engine.StopAsync();
+        Engine.Dispose();
+    }
+
+    public sealed record Outcome(List<int> Ids, string Text, GenerationFinished? Finished, GenerationFailed? Failed);
+}
