@@ -1,0 +1,56 @@
+using GqaService.Inference.KvCache;
+
+namespace GqaService.Inference.Tests.KvCache;
+
+/// <summary>
+/// Stands in for the engine's tensor pool: each slot holds the token id whose "K/V" was written there, so tests can
+/// prove that copies, sharing and writes never corrupt what another sequence reads.
+/// </summary>
+internal sealed class SimulatedKvPool
+{
+    private const int Empty = -1;
+    private readonly int[] slots;
+    private readonly int blockSize;
+
+    public SimulatedKvPool(int totalBlocks, int blockSize)
+    {
+        this.blockSize = blockSize;
+        slots = Enumerable.Repeat(Empty, totalBlocks * blockSize).ToArray();
+    }
+
+    public int this[int slot] => slots[slot];
+
+    /// <summary>The engine's step: reserve, perform the copies, write the K/V, append. False when out of blocks.</summary>
+    public bool TryExtend(KvSequence sequence, IReadOnlyList<int> tokens)
+    {
+        var copies = new List<BlockCopy>();
+        if (!sequence.TryReserve(tokens.Count, copies))
+        {
+            return false;
+        }
+        foreach (var copy in copies)
+        {
+            Array.Copy(slots, copy.SourceBlock * blockSize, slots, copy.DestinationBlock * blockSize, copy.Slots);
+        }
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            slots[sequence.SlotOf(sequence.Length + i)] = tokens[i];
+        }
+        sequence.Append(tokens);
+        return true;
+    }
+
+    /// <summary>Null when every stored position's slot holds the sequence's token, else a description of the first mismatch.</summary>
+    public string? FindCorruption(KvSequence sequence)
+    {
+        for (var position = 0; position < sequence.Length; position++)
+        {
+            var slot = sequence.SlotOf(position);
+            if (slots[slot] != sequence.Tokens[position])
+            {
+                return $"position {position} (slot {slot}) holds {slots[slot]} but the sequence stored {sequence.Tokens[position]}";
+            }
+        }
+        return null;
+    }
+}
