@@ -249,7 +249,7 @@ internal sealed class EngineLoop(EngineParts parts, ChannelReader<EngineCommand>
     /// <summary>Publishes the memory snapshot, then the final events, so a client that sees its request end also sees its blocks freed.</summary>
     private void Publish()
     {
-        metrics.Publish(KvMemoryAccounting.Snapshot(parts.Sessions, parts.Scheduler.Running.Select(s => s.Kv!),
+        metrics.Publish(KvMemoryAccounting.Snapshot(parts.Sessions, parts.Scheduler.Running.Concat(parts.Scheduler.Waiting).Where(s => s.Kv is not null).Select(s => s.Kv!),
             parts.Config.KvBytesPerToken(sizeof(float)), parts.Config.MhaKvBytesPerToken(sizeof(float)))
             with { RunningSequences = parts.Scheduler.Running.Count, WaitingRequests = parts.Scheduler.Waiting.Count });
         foreach (var (request, finalEvent) in _finalEvents)
