@@ -1,7 +1,6 @@
 using System.Text.Json;
 using GqaService.Inference.Engine;
 using GqaService.Inference.Sampling;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace GqaService.Api.Cli;
@@ -29,7 +28,10 @@ public static class GenerateCommand
         }
 
         var options = new EngineOptions { ModelPath = parsed.ModelPath, TokenizerPath = parsed.TokenizerPath, MaxSequencesPerStep = 1, MaxBatchedTokens = 1024, PrefillChunkSize = 1024, RequestTimeoutSeconds = 0 };
-        using var engine = new InferenceEngine(Options.Create(options), NullLogger<InferenceEngine>.Instance);
+        using var loggerFactory = LoggerFactory.Create(logging => logging
+            .AddSimpleConsole(console => console.SingleLine = true)
+            .AddFilter(level => level >= (Environment.GetEnvironmentVariable("GQA_VERBOSE") == "1" ? LogLevel.Debug : LogLevel.Warning)));
+        using var engine = new InferenceEngine(Options.Create(options), loggerFactory.CreateLogger<InferenceEngine>());
         try
         {
             await engine.StartAsync();
@@ -89,6 +91,6 @@ public static class GenerateCommand
             ["completion_tokens"] = finished.Usage.CompletionTokens,
             ["seconds"] = Math.Round(finished.Usage.Duration.TotalSeconds, 4),
         };
-        Console.WriteLine(JsonSerializer.Serialize(result));
+        Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
     }
 }

@@ -19,7 +19,7 @@ internal sealed class EngineParts : IDisposable
         Allocator = new BlockAllocator(blocks);
         PrefixIndex = new PrefixBlockIndex();
         Sessions = new SessionStore(Allocator, PrefixIndex, BlockSize, time);
-        Scheduler = new Scheduler(new SchedulerLimits(options.MaxSequencesPerStep, options.MaxBatchedTokens, options.PrefillChunkSize, BlockSize), Allocator, PrefixIndex, Sessions);
+        Scheduler = new Scheduler(new SchedulerLimits(options.MaxSequencesPerStep, options.MaxBatchedTokens, options.PrefillChunkSize, BlockSize), Allocator, Sessions);
         Runner = new ModelRunner(Decoder, Pool);
         EosTokenId = Config.EosTokenId;
         SessionIdleTimeout = TimeSpan.FromSeconds(options.SessionIdleTimeoutSeconds);

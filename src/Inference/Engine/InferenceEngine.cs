@@ -26,6 +26,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
     private int _inFlight;
+    private int _started;
     private long _arrivals;
     private double _meanRequestSeconds = 1;
     private volatile bool _ready;
@@ -53,7 +54,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     /// <summary>Starts the engine thread; completes once the model is loaded and the KV pool allocated.</summary>
     public Task StartAsync()
     {
-        if (_thread.ThreadState == ThreadState.Unstarted)
+        if (Interlocked.Exchange(ref _started, 1) == 0)
         {
             _thread.Start();
         }
@@ -92,7 +93,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
         }
         var events = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleWriter = true, SingleReader = true });
         var sequence = new Sequence(request, Interlocked.Increment(ref _arrivals), _time.GetUtcNow());
-        var text = _tokenizer is null ? null : new OutputText(_tokenizer, request.StopSequences);
+        var text = _tokenizer is null ? null : new OutputText(_tokenizer, request.StopSequences, request.PromptTokenIds[^1]);
         var active = new ActiveRequest(sequence, events.Writer, new TokenPicker(request.Sampling), text);
         _commands.Writer.TryWrite(new EngineCommand.Submit(active));
         return new GenerationHandle(request.RequestId, events.Reader, () => _commands.Writer.TryWrite(new EngineCommand.Cancel(request.RequestId)));

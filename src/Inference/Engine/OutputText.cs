@@ -3,9 +3,10 @@ using GqaService.Inference.Tokenization;
 namespace GqaService.Inference.Engine;
 
 /// <summary>Streaming text of one request: whole UTF-8 characters only, with stop strings held back and cut off.</summary>
-internal sealed class OutputText(ITextTokenizer tokenizer, IReadOnlyList<string> stopSequences)
+/// <remarks>The detokenizer knows the last prompt token so a leading SentencePiece space is dropped after BOS, as llama2.c prints it.</remarks>
+internal sealed class OutputText(ITextTokenizer tokenizer, IReadOnlyList<string> stopSequences, int lastPromptToken)
 {
-    private readonly IncrementalDetokenizer _detokenizer = new(tokenizer);
+    private readonly IncrementalDetokenizer _detokenizer = new(tokenizer, lastPromptToken);
     private readonly StopSequenceMatcher? _stops = stopSequences.Count > 0 ? new StopSequenceMatcher(stopSequences) : null;
 
     public OutputDelta Push(int token)

@@ -9,7 +9,7 @@ namespace GqaService.Inference.Scheduling;
 /// is preempted: its blocks are released and it is re-queued at the front, to be recomputed later. Integers only, no
 /// tensors; engine thread only.
 /// </summary>
-public sealed class Scheduler(SchedulerLimits limits, BlockAllocator allocator, PrefixBlockIndex prefixIndex, SessionStore sessions)
+public sealed class Scheduler(SchedulerLimits limits, BlockAllocator allocator, SessionStore sessions)
 {
     private readonly LinkedList<Sequence> _waiting = new();
     private readonly List<Sequence> _running = [];

@@ -62,7 +62,7 @@ internal sealed class EngineHarness : IAsyncDisposable
     }
 
     /// <summary>Waits (bounded) until the engine publishes a snapshot satisfying <paramref name="condition"/>.</summary>
-    public async Task<bool> WaitForAsync(Func<KvCache.MemorySnapshot, bool> condition, TimeSpan timeout)
+    public async Task<bool> WaitForAsync(Func<GqaService.Inference.KvCache.MemorySnapshot, bool> condition, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
