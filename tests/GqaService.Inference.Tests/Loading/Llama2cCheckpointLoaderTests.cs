@@ -156,6 +156,19 @@ public sealed class Llama2cCheckpointLoaderTests : IDisposable
         Assert.Equal(tokenizer, error.Path);
     }
 
+    [RequiresSharedModelsFact]
+    public void TokenizerBesideTheWeightsIsUsedAndMustFitTheVocabulary()
+    {
+        var path = _directory.File("model.bin");
+        File.WriteAllBytes(path, Llama2cCheckpointWriter.Small().Fill(9).ToBytes());
+        File.Copy(SharedModels.Stories260KTokenizer, _directory.File("tokenizer.model"));
+
+        var error = Assert.Throws<ModelLoadException>(() => ModelLoader.Load(path));
+
+        Assert.Equal(_directory.File("tokenizer.model"), error.Path);
+        Assert.Contains("512 tokens, the model only 32", error.Message);
+    }
+
     private static float[] Layer(Llama2cCheckpointWriter source, string name, int layer)
     {
         var all = source.Array(name);
