@@ -134,6 +134,16 @@ public sealed class Llama2cCheckpointLoaderTests : IDisposable
     }
 
     [Fact]
+    public void VersionedExportIsRejectedAsSuch()
+    {
+        var bytes = Llama2cCheckpointWriter.Small().Fill(10).ToBytes();
+        BitConverter.TryWriteBytes(bytes.AsSpan(0, 4), 0x616b3432u);
+        var path = _directory.File("v1.bin");
+        File.WriteAllBytes(path, bytes);
+        Assert.Contains("versioned llama2.c export", Assert.Throws<ModelLoadException>(() => ModelLoader.Load(path)).Message);
+    }
+
+    [Fact]
     public void MissingFileAndUnknownFormatAreReported()
     {
         var missing = _directory.File("absent.bin");
