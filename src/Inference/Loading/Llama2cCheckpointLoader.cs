@@ -62,6 +62,11 @@ internal static class Llama2cCheckpointLoader
             throw new ModelLoadException(path, $"truncated: expected at least a {bytes.Length}-byte llama2.c header, found {stream.Length} bytes.");
         }
         stream.ReadExactly(bytes);
+        // Versioned llama2.c exports (export.py --version 1/2) start with the magic 0x616b3432 instead of the legacy header.
+        if (bytes.StartsWith("24ka"u8))
+        {
+            throw new ModelLoadException(path, "a versioned llama2.c export (magic 'ak42'); only the legacy version-0 format is supported.");
+        }
         return Llama2cHeader.Parse(bytes);
     }
 

@@ -7,13 +7,46 @@ internal static class WeightNames
     public const string FinalNorm = "model.norm.weight";
     public const string Classifier = "lm_head.weight";
 
-    public static string AttentionNorm(int layer) => $"model.layers.{layer}.input_layernorm.weight";
-    public static string Query(int layer) => $"model.layers.{layer}.self_attn.q_proj.weight";
-    public static string Key(int layer) => $"model.layers.{layer}.self_attn.k_proj.weight";
-    public static string Value(int layer) => $"model.layers.{layer}.self_attn.v_proj.weight";
-    public static string Output(int layer) => $"model.layers.{layer}.self_attn.o_proj.weight";
-    public static string FeedForwardNorm(int layer) => $"model.layers.{layer}.post_attention_layernorm.weight";
-    public static string Gate(int layer) => $"model.layers.{layer}.mlp.gate_proj.weight";
-    public static string Up(int layer) => $"model.layers.{layer}.mlp.up_proj.weight";
-    public static string Down(int layer) => $"model.layers.{layer}.mlp.down_proj.weight";
+    public const string AttentionNormSuffix = "input_layernorm.weight";
+    public const string QuerySuffix = "self_attn.q_proj.weight";
+    public const string KeySuffix = "self_attn.k_proj.weight";
+    public const string ValueSuffix = "self_attn.v_proj.weight";
+    public const string OutputSuffix = "self_attn.o_proj.weight";
+    public const string FeedForwardNormSuffix = "post_attention_layernorm.weight";
+    public const string GateSuffix = "mlp.gate_proj.weight";
+    public const string UpSuffix = "mlp.up_proj.weight";
+    public const string DownSuffix = "mlp.down_proj.weight";
+
+    private const string LayerPrefix = "model.layers.";
+
+    public static string AttentionNorm(int layer) => InLayer(layer, AttentionNormSuffix);
+    public static string Query(int layer) => InLayer(layer, QuerySuffix);
+    public static string Key(int layer) => InLayer(layer, KeySuffix);
+    public static string Value(int layer) => InLayer(layer, ValueSuffix);
+    public static string Output(int layer) => InLayer(layer, OutputSuffix);
+    public static string FeedForwardNorm(int layer) => InLayer(layer, FeedForwardNormSuffix);
+    public static string Gate(int layer) => InLayer(layer, GateSuffix);
+    public static string Up(int layer) => InLayer(layer, UpSuffix);
+    public static string Down(int layer) => InLayer(layer, DownSuffix);
+
+    /// <summary>Splits <c>model.layers.{layer}.{suffix}</c>; false for names outside the layers.</summary>
+    public static bool TryParseLayerName(string name, out int layer, out string suffix)
+    {
+        layer = -1;
+        suffix = "";
+        if (!name.StartsWith(LayerPrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        var rest = name.AsSpan(LayerPrefix.Length);
+        var dot = rest.IndexOf('.');
+        if (dot <= 0 || !int.TryParse(rest[..dot], out layer))
+        {
+            return false;
+        }
+        suffix = rest[(dot + 1)..].ToString();
+        return true;
+    }
+
+    private static string InLayer(int layer, string suffix) => $"{LayerPrefix}{layer}.{suffix}";
 }

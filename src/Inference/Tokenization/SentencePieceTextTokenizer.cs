@@ -36,8 +36,10 @@ public sealed class SentencePieceTextTokenizer : ITextTokenizer
     public int? BosTokenId => _tokenizer.BeginningOfSentenceId;
     public int? EosTokenId => _tokenizer.EndOfSentenceId;
 
-    public IReadOnlyList<int> Encode(string text, bool addBos = true) =>
-        _tokenizer.EncodeToIds(text, addBeginningOfSentence: addBos, addEndOfSentence: false);
+    /// <summary>Empty text still gets BOS, as llama2.c's encoder gives it (the library returns nothing at all).</summary>
+    public IReadOnlyList<int> Encode(string text, bool addBos = true) => text.Length == 0
+        ? addBos ? [_tokenizer.BeginningOfSentenceId] : []
+        : _tokenizer.EncodeToIds(text, addBeginningOfSentence: addBos, addEndOfSentence: false);
 
     /// <summary>Control tokens (BOS, EOS) decode to nothing, and the dummy prefix space of the first piece is dropped.</summary>
     public string Decode(IEnumerable<int> ids) => _tokenizer.Decode(ids) ?? "";
