@@ -15,9 +15,9 @@ public static class CompletionEndpoints
 {
     public const string SessionHeader = "X-Session-Id";
 
-    private const string StreamingDescription =
+    private static string StreamingDescription(string chunks) =>
         "With \"stream\": true the answer is text/event-stream (Server-Sent Events, as OpenAI streams them): each event is one line " +
-        "`data: {chunk JSON}` followed by a blank line, flushed per token; there are no `event:` lines. {0} Then a final chunk whose " +
+        "`data: {chunk JSON}` followed by a blank line, flushed per token; there are no `event:` lines. " + chunks + " Then a final chunk whose " +
         "choice has finish_reason \"stop\" or \"length\"; then, only with stream_options.include_usage, a chunk with \"choices\": [] and " +
         "the usage; then `data: [DONE]`. A failure after the stream started is sent as `data: {\"error\":{\"message\",\"type\",\"code\"}}` " +
         "followed by `data: [DONE]`. Closing the connection cancels the generation at once. With return_token_ids each chunk's choice " +
@@ -30,8 +30,7 @@ public static class CompletionEndpoints
             .WithName("CreateCompletion")
             .WithTags("Completions")
             .WithSummary("Continue a prompt (text, BOS added; or token ids, used as given).")
-            .WithDescription(string.Format(StreamingDescription, "Chunks have object \"text_completion\" and carry the new text in choices[0].text."))
-            .Produces<CompletionChunk>(StatusCodes.Status200OK, "text/event-stream")
+            .WithDescription(StreamingDescription("Chunks have object \"text_completion\" and carry the new text in choices[0].text."))
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -39,9 +38,8 @@ public static class CompletionEndpoints
             .WithName("CreateChatCompletion")
             .WithTags("Completions")
             .WithSummary("Answer a conversation (rendered with the plain chat template unless the model brings its own).")
-            .WithDescription(string.Format(StreamingDescription,
+            .WithDescription(StreamingDescription(
                 "Chunks have object \"chat.completion.chunk\": the first carries delta {\"role\":\"assistant\",\"content\":\"\"}, later ones delta.content."))
-            .Produces<ChatCompletionChunk>(StatusCodes.Status200OK, "text/event-stream")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);

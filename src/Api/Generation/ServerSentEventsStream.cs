@@ -8,6 +8,7 @@ public sealed class ServerSentEventsStream<TChunk>(Func<HttpContext, Task> write
 {
     public Task ExecuteAsync(HttpContext httpContext) => write(httpContext);
 
+    // Not ProducesResponseTypeMetadata: ApiExplorer keeps one type per status code and would hide the JSON 200.
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
-        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(TChunk), ["text/event-stream"]));
+        builder.Metadata.Add(new ServerSentEventsMetadata(typeof(TChunk)));
 }

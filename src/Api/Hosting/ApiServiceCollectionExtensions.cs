@@ -15,11 +15,9 @@ public static class ApiServiceCollectionExtensions
     {
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>();
-        services.ConfigureHttpJsonOptions(json =>
-        {
-            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-            json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
-        });
+        services.ConfigureHttpJsonOptions(json => UseWireFormat(json.SerializerOptions));
+        // Swashbuckle describes schemas with the MVC JSON options; keep them identical to what the endpoints write.
+        services.Configure<Microsoft.AspNetCore.Mvc.JsonOptions>(json => UseWireFormat(json.JsonSerializerOptions));
         // Let JSON binding failures throw (in every environment) so ApiExceptionHandler can name the offending field.
         services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
@@ -30,5 +28,11 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton<IChatTemplate, PlainChatTemplate>();
         services.AddSingleton<GenerationRunner>();
         return services;
+    }
+
+    private static void UseWireFormat(JsonSerializerOptions json)
+    {
+        json.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        json.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
     }
 }

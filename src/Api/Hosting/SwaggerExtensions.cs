@@ -32,6 +32,8 @@ public static class SwaggerExtensions
             swagger.MapType<MessageContent>(() => OneOf(
                 new OpenApiSchema { Type = JsonSchemaType.String },
                 new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.Object }, Description = "Text parts {\"type\":\"text\",\"text\":\"...\"}." }));
+            swagger.DocumentFilter<MetricsDocumentFilter>();
+            swagger.OperationFilter<ServerSentEventsOperationFilter>();
             swagger.AddSecurityDefinition("Bearer", new OpenApiSecurityScheme
             {
                 Type = SecuritySchemeType.Http,
