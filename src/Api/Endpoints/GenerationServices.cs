@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using GqaService.Api.Generation;
 using GqaService.Api.Hosting;
 using GqaService.Api.Observability;
@@ -7,8 +8,8 @@ using Microsoft.Extensions.Options;
 namespace GqaService.Api.Endpoints;
 
 /// <summary>What the generation handlers need, bound with [AsParameters] to keep their signatures short.</summary>
-public sealed class GenerationServices(IInferenceEngine engine, GenerationRunner runner, IChatTemplate chatTemplate,
-    IOptionsMonitor<ApiOptions> options, ApiTelemetry telemetry)
+public sealed class GenerationServices([FromServices] IInferenceEngine engine, [FromServices] GenerationRunner runner,
+    [FromServices] IChatTemplate chatTemplate, [FromServices] IOptionsMonitor<ApiOptions> options, [FromServices] ApiTelemetry telemetry)
 {
     public IInferenceEngine Engine { get; } = engine;
     public GenerationRunner Runner { get; } = runner;

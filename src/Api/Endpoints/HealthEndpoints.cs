@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using GqaService.Api.Contracts;
 using GqaService.Inference.Engine;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -18,7 +19,7 @@ public static class HealthEndpoints
 
     public static Ok<HealthStatus> Live() => TypedResults.Ok(new HealthStatus("live"));
 
-    public static Results<Ok<HealthStatus>, JsonHttpResult<HealthStatus>> Ready(IInferenceEngine engine) =>
+    public static Results<Ok<HealthStatus>, JsonHttpResult<HealthStatus>> Ready([FromServices] IInferenceEngine engine) =>
         engine.IsReady
             ? TypedResults.Ok(new HealthStatus("ready"))
             : TypedResults.Json(new HealthStatus("not_ready"), statusCode: StatusCodes.Status503ServiceUnavailable);

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using GqaService.Api.Contracts;
 using GqaService.Inference.Engine;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,5 +16,5 @@ public static class MemoryEndpoints
         return v1;
     }
 
-    public static Ok<MemoryReport> GetMemory(IInferenceEngine engine) => TypedResults.Ok(engine.GetMemorySnapshot().ToReport());
+    public static Ok<MemoryReport> GetMemory([FromServices] IInferenceEngine engine) => TypedResults.Ok(engine.GetMemorySnapshot().ToReport());
 }

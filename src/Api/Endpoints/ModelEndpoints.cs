@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using GqaService.Api.Contracts;
 using GqaService.Inference.Engine;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,6 +16,6 @@ public static class ModelEndpoints
         return v1;
     }
 
-    public static Ok<ModelList> ListModels(IInferenceEngine engine, TimeProvider time) =>
+    public static Ok<ModelList> ListModels([FromServices] IInferenceEngine engine, [FromServices] TimeProvider time) =>
         TypedResults.Ok(new ModelList([engine.Model.ToCard(time.GetUtcNow().ToUnixTimeSeconds())]));
 }

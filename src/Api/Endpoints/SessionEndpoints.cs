@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using GqaService.Api.Contracts;
 using GqaService.Api.Errors;
 using GqaService.Inference.Engine;
@@ -18,13 +19,13 @@ public static class SessionEndpoints
         return v1;
     }
 
-    public static Ok<SessionList> ListSessions(IInferenceEngine engine) =>
+    public static Ok<SessionList> ListSessions([FromServices] IInferenceEngine engine) =>
         TypedResults.Ok(new SessionList(engine.ListSessions().Select(s => s.ToDto()).ToList()));
 
-    public static Results<Ok<SessionDto>, ProblemHttpResult> GetSession(string id, IInferenceEngine engine) =>
+    public static Results<Ok<SessionDto>, ProblemHttpResult> GetSession(string id, [FromServices] IInferenceEngine engine) =>
         engine.GetSession(id) is { } session ? TypedResults.Ok(session.ToDto()) : ProblemResults.SessionNotFound(id);
 
-    public static async Task<Results<Ok<SessionDeleted>, ProblemHttpResult>> DeleteSession(string id, IInferenceEngine engine, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<SessionDeleted>, ProblemHttpResult>> DeleteSession(string id, [FromServices] IInferenceEngine engine, CancellationToken cancellationToken)
     {
         try
         {

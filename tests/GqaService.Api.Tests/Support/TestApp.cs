@@ -26,7 +26,7 @@ internal static class TestApp
     /// <summary>Switches the factory to Kestrel on a free loopback port and returns the base address (no trailing slash).</summary>
     public static string StartKestrel(WebApplicationFactory<Program> factory)
     {
-        factory.UseKestrel(0);
+        factory.UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
         factory.StartServer();
         var addresses = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         return addresses.First().TrimEnd('/');
