@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
 namespace GqaService.Api.Tests.Support;
 
@@ -16,6 +17,13 @@ internal static class TestApp
         Configure(new WebApplicationFactory<Program>(), settings, services =>
         {
             services.RemoveAll<IInferenceEngine>();
+            // The engine's own hosted services (model loading, the inference thread) must not start beside the fake.
+            var inference = typeof(IInferenceEngine).Assembly;
+            foreach (var hosted in services.Where(d => d.ServiceType == typeof(IHostedService)
+                && (d.ImplementationType?.Assembly == inference || d.ImplementationFactory?.Method.DeclaringType?.Assembly == inference)).ToList())
+            {
+                services.Remove(hosted);
+            }
             services.AddSingleton<IInferenceEngine>(engine);
         });
 
