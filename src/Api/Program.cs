@@ -1,4 +1,7 @@
 using GqaService.Api.Cli;
+using GqaService.Api.Endpoints;
+using GqaService.Api.Hosting;
+using GqaService.Api.Observability;
 using GqaService.Inference;
 using GqaService.Inference.Native;
 
@@ -7,8 +10,15 @@ if (args.Length > 0 && args[0] == "generate")
     return await GenerateCommand.RunAsync(args[1..]);
 }
 
-var builder = WebApplication.CreateBuilder(args.Length > 0 && args[0] == "serve" ? args[1..] : args);
+var serveArgs = CommandLineSwitches.ServeArguments(args);
+var builder = WebApplication.CreateBuilder(serveArgs);
+// --model / --tokenizer are short for Inference:ModelPath / Inference:TokenizerPath (also settable in appsettings.json or Inference__ModelPath).
+builder.Configuration.AddCommandLine(serveArgs, CommandLineSwitches.Mappings);
 builder.Services.AddInference(builder.Configuration);
+builder.Services.AddApi();
+builder.Services.AddApiSwagger();
+builder.AddApiObservability();
+
 var app = builder.Build();
 app.Logger.LogInformation("{TorchNatives}", TorchNativeCompatibility.EnsureLoadable());
 var instanceId = builder.Configuration["Service:InstanceId"] ?? Environment.MachineName;
@@ -18,7 +28,11 @@ app.Use(async (context, next) =>
     context.Response.Headers["X-Served-By"] = instanceId;
     await next(context);
 });
-app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
+app.UseApi();
+app.MapApiSwagger();
+app.MapHealth();
+app.MapPrometheusScrapingEndpoint("/metrics");
+app.MapV1();
 app.Run();
 return 0;
 

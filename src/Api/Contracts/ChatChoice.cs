@@ -1,0 +1,15 @@
+using System.Text.Json.Serialization;
+
+namespace GqaService.Api.Contracts;
+
+public sealed record ChatChoice
+{
+    public int Index { get; init; }
+    public required ChatMessageOutput Message { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public object? Logprobs { get; init; }
+    /// <example>stop</example>
+    public required string FinishReason { get; init; }
+    /// <summary>Extension, present when return_token_ids was set.</summary>
+    public IReadOnlyList<int>? TokenIds { get; init; }
+}

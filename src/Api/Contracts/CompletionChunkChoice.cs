@@ -1,0 +1,16 @@
+using System.Text.Json.Serialization;
+
+namespace GqaService.Api.Contracts;
+
+public sealed record CompletionChunkChoice
+{
+    public int Index { get; init; }
+    public required string Text { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public object? Logprobs { get; init; }
+    /// <summary>null until the final chunk, then "stop" or "length".</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public string? FinishReason { get; init; }
+    /// <summary>Extension: the token ids this chunk carries (return_token_ids).</summary>
+    public IReadOnlyList<int>? TokenIds { get; init; }
+}

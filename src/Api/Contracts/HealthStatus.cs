@@ -1,0 +1,3 @@
+namespace GqaService.Api.Contracts;
+
+public sealed record HealthStatus(string Status);

@@ -1,0 +1,30 @@
+namespace GqaService.Api.Contracts;
+
+/// <summary>The KV cache at one instant: pool, fragmentation, GQA saving over MHA, sessions and process memory.</summary>
+public sealed record MemoryReport
+{
+    /// <example>16</example>
+    public int BlockSize { get; init; }
+    public int BlocksTotal { get; init; }
+    /// <example>0</example>
+    public int BlocksUsed { get; init; }
+    public int BlocksFree { get; init; }
+    public long BytesPerBlock { get; init; }
+    public long BytesTotal { get; init; }
+    public long BytesUsed { get; init; }
+    public int TokensCached { get; init; }
+    /// <summary>Allocated slots minus used slots, over all blocks in use.</summary>
+    public int FragmentedSlots { get; init; }
+    /// <summary>FragmentedSlots over the slots of the blocks in use (0 when none are).</summary>
+    public double FragmentationRatio { get; init; }
+    public int SharedBlocks { get; init; }
+    public long KvBytesPerToken { get; init; }
+    public long MhaKvBytesPerToken { get; init; }
+    /// <summary>Bytes the cached tokens would take under MHA minus what they take now.</summary>
+    public long GqaSavedBytes { get; init; }
+    public int RunningSequences { get; init; }
+    public int WaitingRequests { get; init; }
+    public required IReadOnlyList<SessionDto> Sessions { get; init; }
+    public long ProcessWorkingSetBytes { get; init; }
+    public long ManagedHeapBytes { get; init; }
+}

@@ -1,0 +1,8 @@
+namespace GqaService.Api.Contracts;
+
+public sealed record PromptTokensDetails
+{
+    /// <summary>Prompt tokens whose KV was reused (session or shared prefix) instead of recomputed.</summary>
+    /// <example>8</example>
+    public int CachedTokens { get; init; }
+}

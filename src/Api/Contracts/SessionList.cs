@@ -1,0 +1,7 @@
+namespace GqaService.Api.Contracts;
+
+public sealed record SessionList(IReadOnlyList<SessionDto> Data)
+{
+    /// <example>list</example>
+    public string Object { get; init; } = "list";
+}

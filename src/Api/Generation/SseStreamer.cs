@@ -1,0 +1,83 @@
+using System.Text.Json;
+using GqaService.Api.Contracts;
+using GqaService.Api.Observability;
+using GqaService.Inference.Engine;
+
+namespace GqaService.Api.Generation;
+
+/// <summary>
+/// Streams one admitted generation as OpenAI chunks: (chat: a role chunk), one chunk per token, a final chunk with
+/// finish_reason, the usage chunk (choices: []) when asked, then [DONE]. A failure after the start becomes
+/// <c>data: {"error":{...}}</c> then [DONE]. A client that leaves ends the loop and cancels the engine request.
+/// </summary>
+internal sealed class SseStreamer<TResponse, TChunk>(ActiveGeneration generation, PreparedGeneration prepared,
+    ICompletionShape<TResponse, TChunk> shape, ResponseHeader header, JsonSerializerOptions json, ILogger logger)
+{
+    public async Task WriteAsync(HttpContext context, GenerationEvent first)
+    {
+        using (generation)
+        {
+            SseWriter.PrepareHeaders(context.Response);
+            var sse = new SseWriter(context.Response, json, generation.ClientAborted);
+            try
+            {
+                if (shape.Opening(header) is { } opening)
+                {
+                    await sse.WriteAsync(opening);
+                }
+                var next = (GenerationEvent?)first;
+                while (next is TokenGenerated token)
+                {
+                    await sse.WriteAsync(shape.Delta(header, token.TextDelta, prepared.ReturnTokenIds ? [token.TokenId] : null));
+                    next = await generation.ReadAsync();
+                }
+                if (generation.ClientGone)
+                {
+                    generation.Complete(RequestOutcome.ClientCancelled);
+                    return;
+                }
+                await FinishAsync(sse, next);
+                await sse.WriteDoneAsync();
+            }
+            catch (Exception gone) when (gone is OperationCanceledException or IOException && generation.ClientGone)
+            {
+                generation.Complete(RequestOutcome.ClientCancelled);
+            }
+        }
+    }
+
+    private async Task FinishAsync(SseWriter sse, GenerationEvent? last)
+    {
+        switch (last)
+        {
+            case GenerationFinished { Reason: not FinishReason.Cancelled } finished:
+                if (finished.TextDelta.Length > 0)
+                {
+                    await sse.WriteAsync(shape.Delta(header, finished.TextDelta, prepared.ReturnTokenIds ? [] : null));
+                }
+                await sse.WriteAsync(shape.Final(header, finished.Reason.ToWire()));
+                if (prepared.IncludeUsage)
+                {
+                    await sse.WriteAsync(shape.UsageOnly(header, finished.Usage.ToUsage()));
+                }
+                generation.Complete(RequestOutcome.Ok, finished);
+                break;
+            case GenerationFailed failed:
+                CompletionLog.EngineFailed(logger, prepared.Request.RequestId, failed.Code, failed.Message);
+                await sse.WriteAsync(new StreamError(new StreamErrorBody { Message = failed.Message, Type = "server_error", Code = failed.Code }));
+                generation.Complete(RequestOutcome.EngineFailed);
+                break;
+            default:
+                // Cancelled by the deadline (ours or the engine's), or the engine closed the stream without a final event.
+                var timedOut = generation.TimedOut || last is GenerationFinished;
+                await sse.WriteAsync(new StreamError(new StreamErrorBody
+                {
+                    Message = timedOut ? "The request deadline passed during generation." : "The engine ended the stream without finishing.",
+                    Type = timedOut ? "timeout" : "server_error",
+                    Code = timedOut ? "deadline_exceeded" : "stream_incomplete",
+                }));
+                generation.Complete(timedOut ? RequestOutcome.Timeout : RequestOutcome.EngineFailed);
+                break;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using GqaService.Api.Errors;
+using GqaService.Api.Generation;
+using GqaService.Api.Security;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace GqaService.Api.Hosting;
+
+public static class ApiServiceCollectionExtensions
+{
+    /// <summary>Options (validated at start), snake_case JSON, problem details for every error, rate limiting and the generation flow.</summary>
+    public static IServiceCollection AddApi(this IServiceCollection services)
+    {
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>();
+        services.ConfigureHttpJsonOptions(json => UseWireFormat(json.SerializerOptions));
+        // Swashbuckle describes schemas with the MVC JSON options; keep them identical to what the endpoints write.
+        services.Configure<Microsoft.AspNetCore.Mvc.JsonOptions>(json => UseWireFormat(json.JsonSerializerOptions));
+        // Let JSON binding failures throw (in every environment) so ApiExceptionHandler can name the offending field.
+        services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
+        services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Extensions.TryAdd("trace_id", context.HttpContext.TraceIdentifier));
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        services.AddApiRateLimiting();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IChatTemplate, PlainChatTemplate>();
+        services.AddSingleton<GenerationRunner>();
+        return services;
+    }
+
+    private static void UseWireFormat(JsonSerializerOptions json)
+    {
+        json.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        json.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+    }
+}
