@@ -167,8 +167,6 @@ delete composeSchema.$schema;
     else dropIds(value);
   }
 })(composeSchema);
-// Top-level "name" (the project name) joined the Compose Specification after this copy was published.
-composeSchema.properties.name ??= { type: "string", pattern: "^[a-z0-9][a-z0-9_-]*$" };
 // Docker's own custom formats: the Compose tools check these strings themselves; accept them here.
 for (const format of ["expose", "ports", "subnet_ip_address", "duration"]) ajv.addFormat(format, true);
 const validateCompose = ajv.compile(composeSchema);
