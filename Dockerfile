@@ -12,6 +12,10 @@ FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_TAG} AS build
 ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 \
     DOTNET_NOLOGO=1 \
     GQA_SKIP_DEPLOY_TESTS=1
+# binutils: `strip` for docker/trim-natives.sh --strip.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends binutils \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 # Tests that need ../shared/models skip themselves: the models are not part of the build context.
@@ -20,7 +24,7 @@ RUN --mount=type=cache,id=gqa-nuget,target=/root/.nuget/packages \
 # Framework-dependent, linux-x64 natives only (no win/osx runtimes/), started with `dotnet GqaService.Api.dll`.
 RUN --mount=type=cache,id=gqa-nuget,target=/root/.nuget/packages \
     dotnet publish src/Api -c Release -r linux-x64 --self-contained false -p:UseAppHost=false -o /app \
- && ./docker/trim-natives.sh /app
+ && ./docker/trim-natives.sh --strip /app
 
 # ---- runtime ---------------------------------------------------------------------------------------------------
 # Ubuntu 24.04: its libstdc++ (GCC 14) provides GLIBCXX_3.4.32, which libLibTorchSharp.so needs, so the app's

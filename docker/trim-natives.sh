@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Removes the libtorch natives that GqaService never loads from a build or publish folder (~34 MB of ~480 MB).
-# Usage: docker/trim-natives.sh <folder containing GqaService.Api.dll>
+# Usage: docker/trim-natives.sh [--strip] <folder containing GqaService.Api.dll>
+#   --strip  also drops the static symbol table of libtorch_cpu.so (strip --strip-unneeded: ~92 MB of 461 MB; the
+#            dynamic symbols the loader and TorchSharp use stay). Native stack traces inside libtorch then show
+#            addresses instead of function names. Needs binutils.
 # Run by the Dockerfile on the publish output and by tests/deploy/proxy-affinity.sh on a copy of the Release build,
 # which then serves from the trimmed copy.
 #
@@ -11,7 +14,12 @@
 # needing one of them fails here instead of at run time. Files not named here are never touched.
 set -euo pipefail
 
-app=${1:?usage: trim-natives.sh <folder with GqaService.Api.dll>}
+strip_symbols=no
+if [[ "${1:-}" == --strip ]]; then
+  strip_symbols=yes
+  shift
+fi
+app=${1:?usage: trim-natives.sh [--strip] <folder with GqaService.Api.dll>}
 removable=(libtorch_python.so libshm.so libnnapi_backend.so libjitbackend_test.so libbackend_with_compiler.so
   libaoti_custom_ops.so libtorchbind_test.so libtorch_global_deps.so)
 roots=(libLibTorchSharp.so libtorch_cpu.so libtorch.so)
@@ -57,6 +65,13 @@ if [[ -d "$app/runtimes" ]]; then
       echo "removed $other/"
       rm -rf "$other"
     done
+fi
+if [[ $strip_symbols == yes ]]; then
+  before=$(stat -c %s "$native/libtorch_cpu.so")
+  # Written to a new file and renamed over the old one, so a hard-linked original elsewhere stays as it was.
+  strip --strip-unneeded -o "$native/libtorch_cpu.so.stripped" "$native/libtorch_cpu.so"
+  mv -f "$native/libtorch_cpu.so.stripped" "$native/libtorch_cpu.so"
+  echo "stripped $native/libtorch_cpu.so ($((before / 1048576)) MiB -> $(($(stat -c %s "$native/libtorch_cpu.so") / 1048576)) MiB)"
 fi
 absent=$(missing)
 [[ -z "$absent" ]] || { echo "trim-natives: after trimming, the loader cannot find: $absent" >&2; exit 1; }

@@ -11,11 +11,13 @@ as_root() {
   if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
 }
 
-# tests/deploy: nginx (the session-affine proxy), envsubst (renders its template), curl, Node.js + npm (validator).
+# tests/deploy: nginx (the session-affine proxy), envsubst (renders its template), curl, strip (trims the natives
+# as the Dockerfile does), Node.js + npm (validator).
 packages=()
 command -v nginx >/dev/null || packages+=(nginx)
 command -v envsubst >/dev/null || packages+=(gettext-base)
 command -v curl >/dev/null || packages+=(curl)
+command -v strip >/dev/null || packages+=(binutils)
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
 if ((${#packages[@]} > 0)); then

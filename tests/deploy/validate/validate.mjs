@@ -258,7 +258,7 @@ check("Dockerfile: SDK build stage runs scripts/test.sh; runtime on aspnet noble
   /^USER \$APP_UID$/m.test(dockerfile) ? null : "USER",
   /^HEALTHCHECK /m.test(dockerfile) ? null : "HEALTHCHECK",
   /^VOLUME \["\/models"\]$/m.test(dockerfile) ? null : "VOLUME",
-  /docker\/trim-natives\.sh \/app/.test(dockerfile) ? null : "trim-natives",
+  /docker\/trim-natives\.sh --strip \/app/.test(dockerfile) ? null : "trim-natives",
 ]);
 const dockerignore = read(".dockerignore");
 check(".dockerignore keeps host build outputs and node_modules out of the context",
