@@ -1,7 +1,28 @@
 #!/usr/bin/env bash
 # Installs the tools the build and tests need on a Debian host (idempotent).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 if ! command -v dotnet >/dev/null; then
   echo "dotnet SDK 10 is required (https://dot.net)" >&2
   exit 1
 fi
+
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
+}
+
+# tests/deploy: nginx (the session-affine proxy), envsubst (renders its template), curl, strip (trims the natives
+# as the Dockerfile does), Node.js + npm (validator).
+packages=()
+command -v nginx >/dev/null || packages+=(nginx)
+command -v envsubst >/dev/null || packages+=(gettext-base)
+command -v curl >/dev/null || packages+=(curl)
+command -v strip >/dev/null || packages+=(binutils)
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
+if ((${#packages[@]} > 0)); then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}"
+fi
+# The deployment-file validator's npm packages, exactly as locked.
+(cd tests/deploy/validate && npm ci --no-audit --no-fund --loglevel=error)
