@@ -25,9 +25,15 @@ public static class ProblemResults
         TypedResults.Problem($"No token was produced within the request timeout of {timeout.TotalSeconds:0.###} s.",
             statusCode: StatusCodes.Status503ServiceUnavailable, title: "The request timed out before generation started.");
 
+    /// <summary>Conditions of load or time (deadline, KV exhausted, shutdown) are 503: retrying later can succeed. Anything else is 500.</summary>
     public static ProblemHttpResult EngineFailed(string code, string message) =>
-        TypedResults.Problem(message, statusCode: StatusCodes.Status500InternalServerError, title: "The engine failed the request.",
-            extensions: new Dictionary<string, object?> { ["code"] = code });
+        TypedResults.Problem(message, statusCode: code is "deadline_exceeded" or "kv_cache_exhausted" or "shutting_down"
+                ? StatusCodes.Status503ServiceUnavailable
+                : StatusCodes.Status500InternalServerError,
+            title: "The engine could not complete the request.", extensions: new Dictionary<string, object?> { ["code"] = code });
+
+    public static ProblemHttpResult Unavailable(EngineUnavailableException exception) =>
+        TypedResults.Problem(exception.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The engine is not serving.");
 
     public static ProblemHttpResult ClientClosed() =>
         TypedResults.Problem("The client closed the request.", statusCode: 499, title: "Client closed request.");

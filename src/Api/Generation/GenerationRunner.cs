@@ -30,7 +30,7 @@ public sealed class GenerationRunner(IInferenceEngine engine, IOptionsMonitor<Ap
         {
             handle = engine.Submit(request);
         }
-        catch (Exception refusal) when (refusal is InvalidGenerationRequestException or EngineOverloadedException or SessionBusyException)
+        catch (Exception refusal) when (refusal is InvalidGenerationRequestException or EngineOverloadedException or SessionBusyException or EngineUnavailableException)
         {
             queueSpan?.SetStatus(ActivityStatusCode.Error, refusal.GetType().Name);
             queueSpan?.Dispose();
@@ -119,6 +119,9 @@ public sealed class GenerationRunner(IInferenceEngine engine, IOptionsMonitor<Ap
             case EngineOverloadedException overloaded:
                 telemetry.RecordOutcome(endpoint, RequestOutcome.Overloaded);
                 return ProblemResults.Overloaded(context, overloaded);
+            case EngineUnavailableException unavailable:
+                telemetry.RecordOutcome(endpoint, RequestOutcome.EngineFailed);
+                return ProblemResults.Unavailable(unavailable);
             default:
                 telemetry.RecordOutcome(endpoint, RequestOutcome.SessionBusy);
                 return ProblemResults.SessionBusy((SessionBusyException)refusal);
