@@ -25,11 +25,18 @@ public static class TorchNativeCompatibility
         }
     }
 
-    public static string NativeLibraryPath()
+    /// <summary>Where TorchSharp looks: under runtimes/ in a build, or beside TorchSharp.dll in a RID-specific publish.</summary>
+    public static IReadOnlyList<string> NativeLibraryCandidates()
     {
         var managedDirectory = Path.GetDirectoryName(typeof(TorchSharp.torch).Assembly.Location) ?? AppContext.BaseDirectory;
-        return Path.Combine(managedDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+        return
+        [
+            Path.Combine(managedDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so"),
+            Path.Combine(managedDirectory, "libLibTorchSharp.so"),
+        ];
     }
+
+    public static string NativeLibraryPath() => NativeLibraryCandidates().FirstOrDefault(File.Exists) ?? NativeLibraryCandidates()[0];
 
     private static string Apply()
     {
@@ -42,23 +49,38 @@ public static class TorchNativeCompatibility
         {
             return $"TorchSharp natives used as shipped: {libstdcxx} provides {RequiredVersion}.";
         }
-        var target = NativeLibraryPath();
-        if (!File.Exists(target))
+        var targets = NativeLibraryCandidates().Where(File.Exists).ToList();
+        if (targets.Count == 0)
         {
-            return $"TorchSharp native library not found at {target}; nothing patched.";
+            return $"TorchSharp native library not found at {string.Join(" or ", NativeLibraryCandidates())}; nothing patched.";
         }
-        var image = File.ReadAllBytes(target);
-        var patched = ElfVersionNeedPatcher.RemoveVersionNeed(image, RequiredVersion, NeverCalledSymbols);
+        var patchedPaths = new List<string>();
+        foreach (var target in targets)
+        {
+            if (PatchInPlace(target))
+            {
+                patchedPaths.Add(target);
+            }
+        }
+        return patchedPaths.Count == 0
+            ? $"TorchSharp natives already compatible with {libstdcxx ?? "this libstdc++"} ({string.Join(", ", targets)} do not need {RequiredVersion})."
+            : $"Host libstdc++ ({libstdcxx ?? "unknown"}) lacks {RequiredVersion}: removed that unused requirement from {string.Join(", ", patchedPaths)}.";
+    }
+
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    private static bool PatchInPlace(string target)
+    {
+        var patched = ElfVersionNeedPatcher.RemoveVersionNeed(File.ReadAllBytes(target), RequiredVersion, NeverCalledSymbols);
         if (patched is null)
         {
-            return $"TorchSharp natives already compatible with {libstdcxx ?? "this libstdc++"} ({target} does not need {RequiredVersion}).";
+            return false;
         }
         // Write beside the target and rename, so a concurrent process never maps a half-written library.
         var temporary = $"{target}.{Environment.ProcessId}.tmp";
         File.WriteAllBytes(temporary, patched);
         File.SetUnixFileMode(temporary, File.GetUnixFileMode(target));
         File.Move(temporary, target, overwrite: true);
-        return $"Host libstdc++ ({libstdcxx ?? "unknown"}) lacks {RequiredVersion}: removed that unused requirement from {target}.";
+        return true;
     }
 
     private static string? LoadedLibStdCxxPath()
