@@ -5,6 +5,7 @@ return args.FirstOrDefault() switch
 {
     "throughput" => await ThroughputBenchmark.RunAsync(args[1..]),
     "kv" => await KvMemoryBenchmark.RunAsync(args[1..]),
+    "step" => await StepBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 

@@ -24,6 +24,7 @@ internal static class ThroughputBenchmark
             MaxSequencesPerStep = Math.Max(64, levels.Max()),
             MaxBatchedTokens = Math.Max(512, levels.Max()),
             RequestTimeoutSeconds = 0,
+            TorchThreads = arguments.Int("--threads", 0),
         };
         using var engine = await EngineClient.StartAsync(options);
         using var batches = new BatchSizeListener();

@@ -17,6 +17,8 @@ internal sealed class EngineLoop(EngineParts parts, ChannelReader<EngineCommand>
     private readonly Dictionary<string, ActiveRequest> _active = [];
     private readonly List<(ActiveRequest Request, GenerationEvent Event)> _finalEvents = [];
     private long _lastIdleSweep = Stopwatch.GetTimestamp();
+    private long _lastPublish;
+    private static readonly TimeSpan PublishInterval = TimeSpan.FromMilliseconds(50);
 
     public int ActiveCount => _active.Count;
 
@@ -249,6 +251,14 @@ internal sealed class EngineLoop(EngineParts parts, ChannelReader<EngineCommand>
     /// <summary>Publishes the memory snapshot, then the final events, so a client that sees its request end also sees its blocks freed.</summary>
     private void Publish()
     {
+        // A snapshot costs more than a small model's step, so while tokens merely flow it is refreshed at most every 50 ms;
+        // whenever a request ends (or the engine goes idle) it is taken before the final events go out.
+        var idle = _active.Count == 0;
+        if (_finalEvents.Count == 0 && !idle && Stopwatch.GetElapsedTime(_lastPublish) < PublishInterval)
+        {
+            return;
+        }
+        _lastPublish = Stopwatch.GetTimestamp();
         metrics.Publish(KvMemoryAccounting.Snapshot(parts.Sessions, parts.Scheduler.Running.Concat(parts.Scheduler.Waiting).Where(s => s.Kv is not null).Select(s => s.Kv!),
             parts.Config.KvBytesPerToken(sizeof(float)), parts.Config.MhaKvBytesPerToken(sizeof(float)))
             with { RunningSequences = parts.Scheduler.Running.Count, WaitingRequests = parts.Scheduler.Waiting.Count });

@@ -121,6 +121,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
         EngineParts parts;
         try
         {
+            _logger.LogInformation("{OpenMp}", OpenMpEnvironment.PreferPassiveWaiting());
             _logger.LogInformation("{TorchNatives}", TorchNativeCompatibility.EnsureLoadable());
             torch.set_num_threads(_options.TorchThreads > 0 ? _options.TorchThreads : Environment.ProcessorCount);
             using var noGrad = torch.inference_mode();

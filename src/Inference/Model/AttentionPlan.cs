@@ -12,8 +12,8 @@ internal sealed class AttentionPlan
     public DecodeGroup? Decode { get; private init; }
     public IReadOnlyList<PrefillSequence> Prefills { get; private init; } = [];
 
-    /// <summary>Decode rows; slots [B, Lmax] (padding repeats a valid slot); additive mask [B, 1, 1, Lmax].</summary>
-    public sealed record DecodeGroup(Tensor Rows, bool RowsAreWholeBatch, Tensor Slots, Tensor Mask, int BatchSize, int MaxContext);
+    /// <summary>Decode rows; slots [B, Lmax] (padding repeats a valid slot); additive mask [B, 1, 1, Lmax], null when nothing is padded.</summary>
+    public sealed record DecodeGroup(Tensor Rows, bool RowsAreWholeBatch, Tensor Slots, Tensor? Mask, int BatchSize, int MaxContext);
 
     /// <summary>A prefill chunk: rows [FirstToken, FirstToken+TokenCount); slots [L]; causal additive mask [T, L].</summary>
     public sealed record PrefillSequence(int FirstToken, int TokenCount, Tensor Slots, Tensor Mask, int ContextLength);
@@ -46,7 +46,8 @@ internal sealed class AttentionPlan
             }
         }
         var wholeBatch = b == batchTokens;
-        return new DecodeGroup(tensor(rows), wholeBatch, tensor(slots, [b, maxContext]), tensor(mask, [b, 1, 1, maxContext]), b, maxContext);
+        var padded = spans.Any(s => s.ContextLength < maxContext);
+        return new DecodeGroup(tensor(rows), wholeBatch, tensor(slots, [b, maxContext]), padded ? tensor(mask, [b, 1, 1, maxContext]) : null, b, maxContext);
     }
 
     private static Tensor LongTensor(int[] values) => tensor(Array.ConvertAll(values, v => (long)v));

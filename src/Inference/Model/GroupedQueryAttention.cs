@@ -39,7 +39,11 @@ internal static class GroupedQueryAttention
         var flatSlots = plan.Slots.view(-1);
         var k = keys.index_select(0, flatSlots).view(b, l, hkv, d).permute(0, 2, 3, 1);  // [B, Hkv, Dh, L]
         var v = values.index_select(0, flatSlots).view(b, l, hkv, d).transpose(1, 2);    // [B, Hkv, L, Dh]
-        var scores = query.matmul(k).mul_(scale).add_(plan.Mask);                          // [B, Hkv, G, L]
+        var scores = query.matmul(k).mul_(scale);                                          // [B, Hkv, G, L]
+        if (plan.Mask is { } mask)
+        {
+            scores.add_(mask);
+        }
         var probabilities = scores.softmax(-1);
         return probabilities.matmul(v).reshape(b, hkv * g * d);                             // [B, H*Dh]
     }

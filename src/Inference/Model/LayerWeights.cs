@@ -15,6 +15,9 @@ public sealed class LayerWeights : IDisposable
     public Tensor FeedForwardNorm { get; } // [D]
     public Tensor GateUpProjection { get; } // [2*F, D]
     public Tensor DownProjection { get; }  // [D, F]
+    /// <summary>Transposed views for <c>addmm_</c>, which adds a layer's output into the residual stream without a temporary.</summary>
+    public Tensor OutputProjectionT { get; } // [H*Dh, D]
+    public Tensor DownProjectionT { get; }   // [F, D]
 
     /// <summary>Takes ownership of every tensor passed in.</summary>
     public LayerWeights(Tensor attentionNorm, Tensor wq, Tensor wk, Tensor wv, Tensor wo, Tensor feedForwardNorm, Tensor gate, Tensor down, Tensor up)
@@ -27,6 +30,8 @@ public sealed class LayerWeights : IDisposable
             FeedForwardNorm = feedForwardNorm.contiguous().DetachFromDisposeScope();
             GateUpProjection = cat([gate, up], 0).contiguous().DetachFromDisposeScope();
             DownProjection = down.contiguous().DetachFromDisposeScope();
+            OutputProjectionT = OutputProjection.t().DetachFromDisposeScope();
+            DownProjectionT = DownProjection.t().DetachFromDisposeScope();
         }
         wq.Dispose();
         wk.Dispose();
@@ -41,6 +46,8 @@ public sealed class LayerWeights : IDisposable
 
     public void Dispose()
     {
+        OutputProjectionT.Dispose();
+        DownProjectionT.Dispose();
         AttentionNorm.Dispose();
         QkvProjection.Dispose();
         OutputProjection.Dispose();

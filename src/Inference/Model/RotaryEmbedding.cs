@@ -7,6 +7,7 @@ public sealed class RotaryEmbedding : IDisposable
 {
     private readonly Tensor _cos; // [maxContext, headDim/2]
     private readonly Tensor _sin; // [maxContext, headDim/2]
+    private readonly Tensor _rotation; // [maxContext, headDim/2] complex: cos + i sin
     private readonly RopeLayout _layout;
     private readonly int _halfDim;
 
@@ -29,23 +30,25 @@ public sealed class RotaryEmbedding : IDisposable
         }
         _cos = tensor(cos, [config.MaxContext, _halfDim]).DetachFromDisposeScope();
         _sin = tensor(sin, [config.MaxContext, _halfDim]).DetachFromDisposeScope();
+        using var pairs = stack([_cos, _sin], -1);
+        _rotation = view_as_complex(pairs).clone().DetachFromDisposeScope();
     }
 
-    /// <summary>cos and sin for the given positions, shaped [N, 1, headDim/2] to broadcast over heads.</summary>
-    public (Tensor Cos, Tensor Sin) For(Tensor positions) =>
-        (_cos.index_select(0, positions).unsqueeze(1), _sin.index_select(0, positions).unsqueeze(1));
+    /// <summary>The per-position rotation for the given positions, shaped to broadcast over heads.</summary>
+    public RotaryAngles For(Tensor positions) => _layout == RopeLayout.Interleaved
+        ? new RotaryAngles(null, null, _rotation.index_select(0, positions).unsqueeze(1))
+        : new RotaryAngles(_cos.index_select(0, positions).unsqueeze(1), _sin.index_select(0, positions).unsqueeze(1), null);
 
-    /// <summary>Rotates x [N, heads, headDim] by its tokens' positions.</summary>
-    public Tensor Apply(Tensor x, Tensor cos, Tensor sin)
+    /// <summary>Rotates x [N, heads, headDim] by its tokens' positions; returns a new tensor.</summary>
+    public Tensor Apply(Tensor x, RotaryAngles angles)
     {
-        if (_layout == RopeLayout.Interleaved)
+        if (angles.Complex is { } rotation)
         {
-            var pairs = x.view(x.shape[0], x.shape[1], _halfDim, 2);      // [N, h, Dh/2, 2]
-            var even = pairs.select(-1, 0);
-            var odd = pairs.select(-1, 1);
-            var rotated = stack([even * cos - odd * sin, even * sin + odd * cos], -1); // [N, h, Dh/2, 2]
-            return rotated.view(x.shape);
+            // Adjacent pairs as complex numbers: one multiply rotates them all (same float arithmetic as the pairwise form).
+            var pairs = view_as_complex(x.view(x.shape[0], x.shape[1], _halfDim, 2)); // [N, h, Dh/2] complex
+            return view_as_real(pairs * rotation).view(x.shape);
         }
+        var (cos, sin) = (angles.Cos!, angles.Sin!);
         var first = x.narrow(-1, 0, _halfDim);
         var second = x.narrow(-1, _halfDim, _halfDim);
         return cat([first * cos - second * sin, second * cos + first * sin], -1); // [N, h, Dh]
@@ -53,6 +56,7 @@ public sealed class RotaryEmbedding : IDisposable
 
     public void Dispose()
     {
+        _rotation.Dispose();
         _cos.Dispose();
         _sin.Dispose();
     }

@@ -34,7 +34,7 @@ public sealed class TransformerDecoder : IDisposable
         var tokens = tensor(Array.ConvertAll(batch.TokenIds, t => (long)t));
         var positions = tensor(Array.ConvertAll(batch.Positions, p => (long)p));
         var writeSlots = tensor(Array.ConvertAll(batch.WriteSlots, s => (long)s));
-        var (cos, sin) = _rope.For(positions);
+        var angles = _rope.For(positions);
         var plan = AttentionPlan.Build(batch);
         var x = _weights.TokenEmbedding.index_select(0, tokens); // [N, D]
         for (var layer = 0; layer < config.NumLayers; layer++)
@@ -43,18 +43,20 @@ public sealed class TransformerDecoder : IDisposable
             using var layerScope = NewDisposeScope();
             var w = _weights.Layers[layer];
             var qkv = F.linear(RmsNorm.Apply(x, w.AttentionNorm, config.NormEps), w.QkvProjection); // [N, (H+2Hkv)*Dh]
-            var q = _rope.Apply(qkv.narrow(1, 0, config.QueryWidth).view(n, config.NumHeads, config.HeadDim), cos, sin);
-            var k = _rope.Apply(qkv.narrow(1, config.QueryWidth, config.KvWidth).view(n, config.NumKvHeads, config.HeadDim), cos, sin);
+            // Q and K heads rotate together in one call: [N, H + Hkv, Dh].
+            var rotated = _rope.Apply(qkv.narrow(1, 0, config.QueryWidth + config.KvWidth).view(n, config.NumHeads + config.NumKvHeads, config.HeadDim), angles);
+            var q = rotated.narrow(1, 0, config.NumHeads);                  // [N, H, Dh]
+            var k = rotated.narrow(1, config.NumHeads, config.NumKvHeads);  // [N, Hkv, Dh]
             var v = qkv.narrow(1, config.QueryWidth + config.KvWidth, config.KvWidth).view(n, config.NumKvHeads, config.HeadDim);
             var keys = kv.Keys(layer);
             var values = kv.Values(layer);
             keys.index_copy_(0, writeSlots, k);
             values.index_copy_(0, writeSlots, v);
             var attended = GroupedQueryAttention.Forward(q, keys, values, plan, config); // [N, H*Dh]
-            x.add_(F.linear(attended, w.OutputProjection));
+            x.addmm_(attended, w.OutputProjectionT);
             var gateUp = F.linear(RmsNorm.Apply(x, w.FeedForwardNorm, config.NormEps), w.GateUpProjection); // [N, 2F]
             var hidden = F.silu(gateUp.narrow(1, 0, config.HiddenDim)).mul_(gateUp.narrow(1, config.HiddenDim, config.HiddenDim));
-            x.add_(F.linear(hidden, w.DownProjection));
+            x.addmm_(hidden, w.DownProjectionT);
         }
         var last = batch.LogitsForAllTokens ? x : x.index_select(0, tensor(batch.Sequences.Select(s => (long)(s.FirstToken + s.TokenCount - 1)).ToArray()));
         return F.linear(RmsNorm.Apply(last, _weights.FinalNorm, config.NormEps), _weights.Classifier); // [R, V]

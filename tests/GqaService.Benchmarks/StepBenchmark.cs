@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using GqaService.Inference.KvCache;
+using GqaService.Inference.Loading;
+using GqaService.Inference.Model;
+using GqaService.Inference.Native;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GqaService.Benchmarks;
+
+/// <summary>Times bare decoder steps (no engine, no scheduling): the floor under every figure the engine can reach.</summary>
+internal static class StepBenchmark
+{
+    public static Task<int> RunAsync(string[] args)
+    {
+        var arguments = new BenchmarkArguments(args);
+        OpenMpEnvironment.PreferPassiveWaiting();
+        TorchNativeCompatibility.EnsureLoadable();
+        var threads = arguments.Int("--threads", 0);
+        torch.set_num_threads(threads > 0 ? threads : Environment.ProcessorCount);
+        using var mode = inference_mode();
+        using var loaded = ModelLoader.Load(arguments.Text("--model"));
+        var decoder = new TransformerDecoder(loaded.Weights);
+        var context = arguments.Int("--context", 64);
+        var iterations = arguments.Int("--iterations", 500);
+        foreach (var batch in arguments.Ints("--batch", [1, 16, 64]))
+        {
+            using var pool = new KvPool(decoder.Config, batch * (context / 16 + 1), 16);
+            var inputs = Enumerable.Range(0, batch)
+                .Select(b => ((IReadOnlyList<int>)new[] { 5 }, Enumerable.Range(b * (context / 16 + 1) * 16, context).ToArray())).ToList();
+            var forward = ForwardBatch.Create(inputs);
+            for (var i = 0; i < 20; i++) Step(decoder, forward, pool);
+            var started = Stopwatch.GetTimestamp();
+            for (var i = 0; i < iterations; i++) Step(decoder, forward, pool);
+            var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds / iterations;
+            Console.WriteLine($"batch {batch,3} context {context}: {ms:F3} ms/step, {batch / ms * 1000:F0} tok/s");
+        }
+        return Task.FromResult(0);
+    }
+
+    private static void Step(TransformerDecoder decoder, ForwardBatch batch, KvPool pool)
+    {
+        using var scope = NewDisposeScope();
+        var logits = decoder.Forward(batch, pool);
+        _ = logits.data<float>().ToArray();
+    }
+}
