@@ -45,26 +45,14 @@ public static class GenerateCommand
                 IgnoreEos = parsed.IgnoreEos,
                 Sampling = new SamplingParameters { Temperature = parsed.Temperature, TopP = parsed.TopP, TopK = parsed.TopK, Seed = parsed.Seed },
             };
-            var ids = new List<int>();
-            var text = new System.Text.StringBuilder();
             using var handle = engine.Submit(request);
-            await foreach (var generationEvent in handle.Events.ReadAllAsync())
+            var result = await GenerationResult.CollectAsync(handle);
+            if (result.Finished is { } finished)
             {
-                switch (generationEvent)
-                {
-                    case TokenGenerated token:
-                        ids.Add(token.TokenId);
-                        text.Append(token.TextDelta);
-                        break;
-                    case GenerationFinished finished:
-                        text.Append(finished.TextDelta);
-                        Print(engine, prompt, ids, text.ToString(), finished);
-                        return 0;
-                    case GenerationFailed failed:
-                        await Console.Error.WriteLineAsync($"generation failed: {failed.Code}: {failed.Message}");
-                        return 1;
-                }
+                Print(engine, prompt, result, finished);
+                return 0;
             }
+            await Console.Error.WriteLineAsync($"generation failed: {result.Failed!.Code}: {result.Failed.Message}");
             return 1;
         }
         catch (Exception exception) when (exception is ArgumentException or InvalidGenerationRequestException or IOException or InvalidDataException
@@ -79,18 +67,18 @@ public static class GenerateCommand
         }
     }
 
-    private static void Print(InferenceEngine engine, IReadOnlyList<int> prompt, List<int> ids, string text, GenerationFinished finished)
+    private static void Print(InferenceEngine engine, IReadOnlyList<int> prompt, GenerationResult result, GenerationFinished finished)
     {
-        var result = new Dictionary<string, object?>
+        var output = new Dictionary<string, object?>
         {
             ["model"] = engine.Model.Id,
             ["prompt_ids"] = prompt,
-            ["token_ids"] = ids,
-            ["text"] = engine.Tokenizer is null ? null : text,
+            ["token_ids"] = result.TokenIds,
+            ["text"] = engine.Tokenizer is null ? null : result.Text,
             ["finish_reason"] = finished.Reason.ToString().ToLowerInvariant(),
             ["completion_tokens"] = finished.Usage.CompletionTokens,
             ["seconds"] = Math.Round(finished.Usage.Duration.TotalSeconds, 4),
         };
-        Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        Console.WriteLine(JsonSerializer.Serialize(output, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
     }
 }

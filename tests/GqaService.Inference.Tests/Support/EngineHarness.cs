@@ -41,24 +41,8 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public static async Task<Outcome> CollectAsync(GenerationHandle handle, CancellationToken cancellationToken = default)
     {
-        var ids = new List<int>();
-        var text = new System.Text.StringBuilder();
-        await foreach (var generationEvent in handle.Events.ReadAllAsync(cancellationToken))
-        {
-            switch (generationEvent)
-            {
-                case TokenGenerated token:
-                    ids.Add(token.TokenId);
-                    text.Append(token.TextDelta);
-                    break;
-                case GenerationFinished finished:
-                    text.Append(finished.TextDelta);
-                    return new Outcome(ids, text.ToString(), finished, null);
-                case GenerationFailed failed:
-                    return new Outcome(ids, text.ToString(), null, failed);
-            }
-        }
-        throw new InvalidOperationException("The event stream ended without a final event.");
+        var result = await GenerationResult.CollectAsync(handle, cancellationToken);
+        return new Outcome([.. result.TokenIds], result.Text, result.Finished, result.Failed);
     }
 
     /// <summary>Waits (bounded) until the engine publishes a snapshot satisfying <paramref name="condition"/>.</summary>

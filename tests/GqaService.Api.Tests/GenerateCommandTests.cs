@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Text.Json;
+using GqaService.Api.Tests.Support;
+
+namespace GqaService.Api.Tests;
+
+/// <summary>The one-shot <c>generate</c> verb, run as a real process the way a user runs it.</summary>
+public class GenerateCommandTests
+{
+    [RealModelFact]
+    public async Task Generate_BothCheckpointFormats_PrintTheReferenceGreedyIds()
+    {
+        using var expected = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(SharedModels.Directory, "stories260K", "expected-greedy.json")));
+        var firstCase = expected.RootElement.GetProperty("cases")[0];
+        var expectedIds = firstCase.GetProperty("expected_ids").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        foreach (var model in new[] { SharedModels.Stories260KBin, Path.Combine(SharedModels.Directory, "stories260K-hf") })
+        {
+            var (exitCode, stdout, stderr) = await RunAsync("generate", "--model", model, "--prompt-ids", "1", "--max-tokens", "200", "--temperature", "0", "--ignore-eos");
+            Assert.True(exitCode == 0, stderr);
+            using var output = JsonDocument.Parse(stdout);
+            Assert.Equal(expectedIds, output.RootElement.GetProperty("token_ids").EnumerateArray().Select(e => e.GetInt32()).ToArray());
+            Assert.Equal(firstCase.GetProperty("expected_text").GetString(), output.RootElement.GetProperty("text").GetString());
+        }
+    }
+
+    [RealModelFact]
+    public async Task Generate_TextPrompt_GetsBosFromTheTokenizer()
+    {
+        var (exitCode, stdout, stderr) = await RunAsync("generate", "--model", SharedModels.Stories260KBin, "--prompt", "Once upon a time", "--max-tokens", "5");
+        Assert.True(exitCode == 0, stderr);
+        using var output = JsonDocument.Parse(stdout);
+        Assert.Equal(1, output.RootElement.GetProperty("prompt_ids")[0].GetInt32());
+        Assert.Equal(5, output.RootElement.GetProperty("token_ids").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Generate_NoModel_UsesTheBuiltInDemoModel()
+    {
+        var (exitCode, stdout, stderr) = await RunAsync("generate", "--prompt", "Hello", "--max-tokens", "4", "--ignore-eos");
+        Assert.True(exitCode == 0, stderr);
+        using var output = JsonDocument.Parse(stdout);
+        Assert.Contains("DEMO", output.RootElement.GetProperty("model").GetString());
+        Assert.Equal(4, output.RootElement.GetProperty("token_ids").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Generate_TruncatedCheckpoint_FailsNamingTheFile()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"truncated-{Guid.NewGuid():N}.bin");
+        await File.WriteAllBytesAsync(path, new byte[20]);
+        try
+        {
+            var (exitCode, _, stderr) = await RunAsync("generate", "--model", path, "--prompt-ids", "1", "--max-tokens", "2");
+            Assert.Equal(1, exitCode);
+            Assert.Contains(path, stderr);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task Generate_BadSwitch_PrintsUsage()
+    {
+        var (exitCode, _, stderr) = await RunAsync("generate", "--bogus");
+        Assert.Equal(2, exitCode);
+        Assert.Contains("usage:", stderr);
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "GqaService.Api.dll"));
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
