@@ -36,10 +36,21 @@ public sealed class SentencePieceTextTokenizer : ITextTokenizer
     public int? BosTokenId => _tokenizer.BeginningOfSentenceId;
     public int? EosTokenId => _tokenizer.EndOfSentenceId;
 
-    /// <summary>Empty text still gets BOS, as llama2.c's encoder gives it (the library returns nothing at all).</summary>
-    public IReadOnlyList<int> Encode(string text, bool addBos = true) => text.Length == 0
-        ? addBos ? [_tokenizer.BeginningOfSentenceId] : []
-        : _tokenizer.EncodeToIds(text, addBeginningOfSentence: addBos, addEndOfSentence: false);
+    /// <summary>
+    /// Empty text still gets BOS, as llama2.c's encoder gives it. The text is normalised here (dummy prefix, spaces as
+    /// U+2581, which is all a Llama model's "identity" normaliser does) because Microsoft.ML.Tokenizers 2.0.1's own
+    /// normaliser returns no ids at all for some short texts ("x", "I", "\n").
+    /// </summary>
+    public IReadOnlyList<int> Encode(string text, bool addBos = true)
+    {
+        if (text.Length == 0)
+        {
+            return addBos ? [_tokenizer.BeginningOfSentenceId] : [];
+        }
+        var normalised = WordBoundary + text.Replace(' ', WordBoundary);
+        return _tokenizer.EncodeToIds(normalised, addBeginningOfSentence: addBos, addEndOfSentence: false,
+            considerPreTokenization: false, considerNormalization: false);
+    }
 
     /// <summary>Control tokens (BOS, EOS) decode to nothing, and the dummy prefix space of the first piece is dropped.</summary>
     public string Decode(IEnumerable<int> ids) => _tokenizer.Decode(ids) ?? "";

@@ -19,6 +19,22 @@ public sealed class SentencePieceTextTokenizerTests
         }
     }
 
+    [RequiresSharedModelsTheory]
+    [InlineData("x")]
+    [InlineData("I")]
+    [InlineData("\n")]
+    [InlineData(" x")]
+    [InlineData("x ")]
+    [InlineData("é")]
+    [InlineData("a b  c")]
+    public void ShortTexts_EncodeToBosAndPieces_ThatDecodeBackToTheText(string text)
+    {
+        var ids = Stories.Value.Encode(text);
+        Assert.Equal(1, ids[0]);
+        Assert.True(ids.Count >= 2, $"'{text}' encoded to [{string.Join(",", ids)}]");
+        Assert.Equal(text, Stories.Value.Decode(ids));
+    }
+
     [RequiresSharedModelsFact]
     public void HasLlamaSpecialTokens()
     {
