@@ -60,13 +60,13 @@ public class SessionTests
         await using var harness = await EngineHarness.StartAsync(SharedModels.Stories260KBin);
         var random = new Random(10);
         var prefix = new[] { 1 }.Concat(Enumerable.Range(0, 47).Select(_ => random.Next(3, 512))).ToArray(); // 3 full blocks
-        using var holder = harness.Engine.Submit(EngineHarness.Greedy(prefix.Concat([5]).ToArray(), 200));
-        await Task.Delay(50);
+        using var holder = harness.Engine.Submit(EngineHarness.Greedy(prefix.Concat([5]).ToArray(), 400));
+        Assert.True(await harness.WaitForAsync(s => s.BlocksUsed >= 4, TimeSpan.FromSeconds(5)), "the first request never prefilled");
 
         var second = await harness.RunAsync(EngineHarness.Greedy(prefix.Concat([6, 7]).ToArray(), 5));
         var fresh = await EngineHarness.CollectAsync(holder);
 
         Assert.Equal(48, second.Finished!.Usage.CachedPromptTokens);
-        Assert.Equal(200, fresh.Ids.Count);
+        Assert.Equal(400, fresh.Ids.Count);
     }
 }
