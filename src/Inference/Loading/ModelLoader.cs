@@ -12,7 +12,7 @@ public static class ModelLoader
     public const string HuggingFaceConfigFileName = "config.json";
 
     /// <param name="modelPath">Null or empty: the built-in demo model. A directory with config.json: Hugging Face Llama or
-    /// Mistral. A <c>.bin</c> file, or any file starting with a llama2.c header: a llama2.c checkpoint.</param>
+    /// Mistral; a directory with exactly one <c>.bin</c>: that llama2.c checkpoint. A <c>.bin</c> file, or any file starting with a llama2.c header: a llama2.c checkpoint.</param>
     /// <param name="tokenizerPath">A SentencePiece <c>tokenizer.model</c>; by default the one beside the weights, if any.</param>
     /// <exception cref="ModelLoadException">The files are missing, malformed or inconsistent.</exception>
     public static LoadedModel Load(string? modelPath, string? tokenizerPath = null)
@@ -30,13 +30,20 @@ public static class ModelLoader
         if (Directory.Exists(fullPath))
         {
             var config = Path.Combine(fullPath, HuggingFaceConfigFileName);
-            if (!File.Exists(config))
+            if (File.Exists(config))
             {
-                throw new ModelLoadException(fullPath, $"directory has no {HuggingFaceConfigFileName} (expected a Hugging Face model).");
+                return LoadHuggingFace(fullPath, tokenizerPath);
             }
-            return LoadHuggingFace(fullPath, tokenizerPath);
+            // A mounted model folder holding one llama2.c checkpoint (and its tokenizer) is as good as the file itself.
+            var checkpoints = Directory.GetFiles(fullPath, "*.bin").Where(Llama2cCheckpointLoader.LooksLikeCheckpoint).ToArray();
+            if (checkpoints.Length != 1)
+            {
+                throw new ModelLoadException(fullPath,
+                    $"directory has no {HuggingFaceConfigFileName} (a Hugging Face model) and {checkpoints.Length} llama2.c checkpoints (.bin) where exactly one is needed.");
+            }
+            fullPath = checkpoints[0];
         }
-        if (!File.Exists(fullPath))
+        else if (!File.Exists(fullPath))
         {
             throw new ModelLoadException(fullPath, "no such file or directory.");
         }

@@ -33,6 +33,18 @@ public sealed class Stories260KLoadingTests
     }
 
     [RequiresSharedModelsFact]
+    public void FolderHoldingOneCheckpoint_LoadsThatCheckpointAndItsTokenizer()
+    {
+        using var model = ModelLoader.Load(Path.GetDirectoryName(SharedModels.Stories260KBin));
+
+        Assert.Equal("stories260K", model.Description.Id);
+        Assert.NotNull(model.Tokenizer);
+        var empty = Directory.CreateTempSubdirectory();
+        Assert.Throws<ModelLoadException>(() => ModelLoader.Load(empty.FullName));
+        empty.Delete();
+    }
+
+    [RequiresSharedModelsFact]
     public void HuggingFaceDirectoryHoldsTheSameWeightsWithPermutedQueryAndKeyRows()
     {
         using var llama2c = ModelLoader.Load(SharedModels.Stories260KBin);
