@@ -53,7 +53,7 @@ public sealed class EngineOptions
     [Range(0, 3600)]
     public int ShutdownTimeoutSeconds { get; set; } = 10;
 
-    /// <summary>Intra-op threads for libtorch; 0 uses every core.</summary>
+    /// <summary>Intra-op threads for libtorch; 0 chooses: one for small models (dim &lt; 512), every core otherwise.</summary>
     [Range(0, 1024)]
     public int TorchThreads { get; set; }
 }

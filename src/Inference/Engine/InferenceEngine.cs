@@ -123,9 +123,11 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
         {
             _logger.LogInformation("{OpenMp}", OpenMpEnvironment.PreferPassiveWaiting());
             _logger.LogInformation("{TorchNatives}", TorchNativeCompatibility.EnsureLoadable());
-            torch.set_num_threads(_options.TorchThreads > 0 ? _options.TorchThreads : Environment.ProcessorCount);
             using var noGrad = torch.inference_mode();
             var loaded = ModelLoader.Load(_options.ModelPath, _options.TokenizerPath);
+            var threads = IntraOpThreads(_options, loaded.Weights.Config);
+            torch.set_num_threads(threads);
+            _logger.LogInformation("libtorch intra-op threads: {Threads} (Inference:TorchThreads = {Configured})", threads, _options.TorchThreads);
             parts = new EngineParts(loaded, _options, _time);
             _model = loaded.Description;
             _tokenizer = loaded.Tokenizer;
@@ -158,6 +160,14 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
         }
         _logger.LogInformation("Engine stopped; weights and KV pool released");
     }
+
+    /// <summary>
+    /// 0 means automatic: below dim 512 every matmul is so small that waking a second OpenMP thread costs more than it
+    /// saves (stories260K: 780 vs 615 tok/s single-stream, 7185 vs 4217 at 16 streams), above it all cores pay off
+    /// (random100M: 27.5 vs 22.4 tok/s); see docs/benchmarks.md.
+    /// </summary>
+    internal static int IntraOpThreads(EngineOptions options, Model.ModelConfig config) =>
+        options.TorchThreads > 0 ? options.TorchThreads : config.Dim < 512 ? 1 : Environment.ProcessorCount;
 
     private void OnRequestCompleted(ActiveRequest request)
     {
