@@ -22,6 +22,9 @@ internal sealed class EngineLoop(EngineParts parts, ChannelReader<EngineCommand>
 
     public int ActiveCount => _active.Count;
 
+    /// <summary>Publishes the empty pool's snapshot, so readers never see an unset one once the engine is ready.</summary>
+    public void PublishInitialSnapshot() => Publish();
+
     /// <summary>Runs until <paramref name="stop"/> fires and in-flight work drains (or <paramref name="drainTimeout"/> passes).</summary>
     public void Run(CancellationToken stop, TimeSpan drainTimeout)
     {

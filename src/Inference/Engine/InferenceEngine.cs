@@ -146,6 +146,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
         using (torch.inference_mode())
         {
             var loop = new EngineLoop(parts, _commands.Reader, Metrics, _logger, OnRequestCompleted);
+            loop.PublishInitialSnapshot();
             _ready = true;
             _loaded.TrySetResult();
             try
