@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using GqaService.Api.Contracts;
 using GqaService.Api.Observability;
 using GqaService.Inference.Engine;
 
