@@ -3,7 +3,6 @@ using GqaService.Api.Endpoints;
 using GqaService.Api.Hosting;
 using GqaService.Api.Observability;
 using GqaService.Inference;
-using GqaService.Inference.Native;
 
 if (args.Length > 0 && args[0] == "generate")
 {
@@ -20,7 +19,6 @@ builder.Services.AddApiSwagger();
 builder.AddApiObservability();
 
 var app = builder.Build();
-app.Logger.LogInformation("{TorchNatives}", TorchNativeCompatibility.EnsureLoadable());
 var instanceId = builder.Configuration["Service:InstanceId"] ?? Environment.MachineName;
 app.Use(async (context, next) =>
 {

@@ -140,6 +140,20 @@ public sealed class RealModelTests
         Assert.Equal(0, blocksUsed);
     }
 
+    // ENGINE BUG (src/Inference, SentencePieceTextTokenizer.Encode): any one-character text ("x", "a", " x") encodes to no
+    // ids at all, not even BOS, so a valid prompt is refused with "The prompt is empty". Found in end-to-end QA.
+    [RealModelFact]
+    public async Task RealModel_OneCharacterTextPrompt_IsServed()
+    {
+        await using var app = CreateApp();
+        using var client = app.CreateClient();
+        await WaitUntilReadyAsync(client);
+
+        var completion = await CompleteAsync(client, new { prompt = "x", max_tokens = 2, temperature = 0 });
+
+        Assert.True(completion.GetProperty("usage").GetProperty("prompt_tokens").GetInt32() >= 2, "BOS plus at least one token for 'x'");
+    }
+
     [RealModelFact]
     public async Task RealModel_Metrics_CarryKvAndLatencySeries()
     {

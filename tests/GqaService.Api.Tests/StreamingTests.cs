@@ -100,6 +100,19 @@ public sealed class StreamingTests
     }
 
     [Fact]
+    public async Task DeadlinePassesAfterTokens_NonStreamed_Is503SayingGenerationHadStarted()
+    {
+        var engine = new FakeInferenceEngine { Script = "abcdef", PauseAfterTokens = 2 };
+        await using var app = TestApp.Create(engine, new Dictionary<string, string?> { ["Api:RequestTimeoutSeconds"] = "0.3" });
+        using var client = app.CreateClient();
+
+        var problem = await Json.ProblemAsync(await client.PostAsync("/v1/completions", Json.Body(new { prompt = "Hi" })), 503);
+
+        Assert.Equal("The request timed out during generation.", problem.GetProperty("title").GetString());
+        Assert.Contains("after 2 generated tokens", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task ClientDisconnectsMidStream_EngineSeesCancelWithinOneSecond()
     {
         var engine = new FakeInferenceEngine { Script = "abcdef", PauseAfterTokens = 2 };

@@ -76,6 +76,24 @@ public sealed class ValidationTests
     }
 
     [Fact]
+    public async Task PromptFillingTheWholeContext_IsRefusedByTheApi_NotTheEngine()
+    {
+        // The engine needs one free position to generate into; the API must say so with its own message, before submitting.
+        var engine = new FakeInferenceEngine();
+        await using var app = TestApp.Create(engine);
+        using var client = app.CreateClient();
+
+        var full = await client.PostAsync("/v1/completions", Json.Body(new { prompt = Enumerable.Repeat(5, 64).ToArray() }));
+        var fits = await client.PostAsync("/v1/completions", Json.Body(new { prompt = Enumerable.Repeat(5, 63).ToArray(), max_tokens = 1 }));
+
+        var message = (await Json.ProblemAsync(full, 400)).GetProperty("errors").GetProperty("prompt")[0].GetString();
+        Assert.Contains("64", message);
+        Assert.Contains("63", message);
+        Assert.Equal(200, (int)fits.StatusCode);
+        Assert.Single(engine.Submitted);
+    }
+
+    [Fact]
     public async Task TextPromptWithoutTokenizer_IsRejected_ButTokenIdsStillWork()
     {
         var engine = new FakeInferenceEngine { Tokenizer = null };

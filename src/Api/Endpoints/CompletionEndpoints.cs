@@ -31,8 +31,11 @@ public static class CompletionEndpoints
             .WithTags("Completions")
             .WithSummary("Continue a prompt (text, BOS added; or token ids, used as given).")
             .WithDescription(StreamingDescription("Chunks have object \"text_completion\" and carry the new text in choices[0].text."))
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status500InternalServerError)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         v1.MapPost("/chat/completions", CreateChatCompletion)
             .WithName("CreateChatCompletion")
@@ -40,8 +43,11 @@ public static class CompletionEndpoints
             .WithSummary("Answer a conversation (rendered with the plain chat template unless the model brings its own).")
             .WithDescription(StreamingDescription(
                 "Chunks have object \"chat.completion.chunk\": the first carries delta {\"role\":\"assistant\",\"content\":\"\"}, later ones delta.content."))
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status500InternalServerError)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return v1;
     }

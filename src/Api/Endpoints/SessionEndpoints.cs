@@ -13,9 +13,12 @@ public static class SessionEndpoints
     {
         var sessions = v1.MapGroup("/sessions").WithTags("Sessions");
         sessions.MapGet("/", ListSessions).WithName("ListSessions").WithSummary("All cached sessions.");
-        sessions.MapGet("/{id}", GetSession).WithName("GetSession").WithSummary("One cached session.");
+        sessions.MapGet("/{id}", GetSession).WithName("GetSession").WithSummary("One cached session.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         sessions.MapDelete("/{id}", DeleteSession).WithName("DeleteSession")
-            .WithSummary("Release a session's KV blocks (409 while one of its requests runs).");
+            .WithSummary("Release a session's KV blocks (409 while one of its requests runs).")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return v1;
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using GqaService.Api.Contracts;
 using GqaService.Api.Observability;
 using GqaService.Inference.Engine;
 
@@ -88,7 +89,7 @@ internal sealed class ActiveGeneration : IDisposable
         _telemetry.RecordTokens(_endpoint, promptTokens, completionTokens);
         var ttft = _firstToken is { } first ? _time.GetElapsedTime(_started, first).TotalMilliseconds : (double?)null;
         CompletionLog.Completed(_logger, _prepared.Request.RequestId, _endpoint, _prepared.Request.SessionId, _prepared.Stream, outcome,
-            promptTokens, completionTokens, usage?.CachedPromptTokens ?? 0, ttft, duration.TotalMilliseconds, finished?.Reason.ToString());
+            promptTokens, completionTokens, usage?.CachedPromptTokens ?? 0, ttft, duration.TotalMilliseconds, finished?.Reason.ToWire());
     }
 
     public void Dispose()

@@ -105,7 +105,7 @@ public sealed class GenerationRunner(IInferenceEngine engine, IOptionsMonitor<Ap
         }
         // The local deadline or the engine's (it reports Cancelled when GenerationRequest.Deadline passes).
         generation.Complete(RequestOutcome.Timeout);
-        return ProblemResults.Timeout(timeout);
+        return ProblemResults.Timeout(timeout, generation.TokenIds.Count);
     }
 
     private Results<Ok<TResponse>, ServerSentEventsStream<TChunk>, ValidationProblem, ProblemHttpResult> Refused<TResponse, TChunk>(

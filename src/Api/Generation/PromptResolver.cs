@@ -83,9 +83,10 @@ internal static class PromptResolver
     private static void CheckContext(int promptTokens, IInferenceEngine engine, string field, ValidationErrors errors)
     {
         var context = engine.Model.Config.MaxContext;
-        if (promptTokens > context)
+        // At least one position must stay free for the first generated token (the engine refuses a full context too).
+        if (promptTokens >= context)
         {
-            errors.Add(field, $"the prompt is {promptTokens} tokens but the model's context is {context} tokens.");
+            errors.Add(field, $"the prompt is {promptTokens} tokens but the model's context is {context} tokens (a prompt may use at most {context - 1}).");
         }
     }
 }
