@@ -155,6 +155,22 @@ public sealed class RealModelTests
     }
 
     [RealModelFact]
+    public async Task RealModel_StopTokenIds_EndTheOutputBeforeThatToken()
+    {
+        await using var app = CreateApp();
+        using var client = app.CreateClient();
+        await WaitUntilReadyAsync(client);
+        var expected = ExpectedGreedyIds();
+        var stopAt = Array.IndexOf(expected, expected[10]);
+
+        var completion = await CompleteAsync(client, new { prompt = new[] { 1 }, max_tokens = 200, temperature = 0, ignore_eos = true,
+            return_token_ids = true, stop_token_ids = new[] { expected[10] } });
+
+        Assert.Equal(expected[..stopAt], TokenIds(completion));
+        Assert.Equal("stop", completion.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+    }
+
+    [RealModelFact]
     public async Task RealModel_Metrics_CarryKvAndLatencySeries()
     {
         await using var app = CreateApp();

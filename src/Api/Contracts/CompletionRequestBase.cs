@@ -47,6 +47,10 @@ public abstract class CompletionRequestBase
     /// <example>chat-42</example>
     public string? SessionId { get; init; }
 
+    /// <summary>Extension (as in vLLM): token ids that end the output like EOS does (not emitted). Works without a tokenizer.</summary>
+    /// <example>[2]</example>
+    public int[]? StopTokenIds { get; init; }
+
     /// <summary>Extension: keep generating past the end-of-sequence token.</summary>
     /// <example>false</example>
     public bool? IgnoreEos { get; init; }

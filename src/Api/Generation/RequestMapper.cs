@@ -45,6 +45,7 @@ internal static class RequestMapper
             Sampling = sampling,
             IgnoreEos = body.IgnoreEos ?? false,
             StopSequences = stop,
+            StopTokenIds = body.StopTokenIds ?? [],
             SessionId = session,
         };
         var stream = body.Stream ?? false;

@@ -58,7 +58,7 @@ internal static class RequestValidator
         }
         if (request.StopTokenIds.Any(t => t < 0 || t >= config.VocabSize))
         {
-            throw new InvalidGenerationRequestException("stop", $"Stop token ids must lie in [0, {config.VocabSize}).");
+            throw new InvalidGenerationRequestException("stop_token_ids", $"Stop token ids must lie in [0, {config.VocabSize}).");
         }
     }
 }
