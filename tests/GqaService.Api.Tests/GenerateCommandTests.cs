@@ -10,10 +10,10 @@ public class GenerateCommandTests
     [RealModelFact]
     public async Task Generate_BothCheckpointFormats_PrintTheReferenceGreedyIds()
     {
-        using var expected = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(SharedModels.Directory, "stories260K", "expected-greedy.json")));
+        using var expected = JsonDocument.Parse(await File.ReadAllTextAsync(SharedModels.ExpectedGreedy));
         var firstCase = expected.RootElement.GetProperty("cases")[0];
         var expectedIds = firstCase.GetProperty("expected_ids").EnumerateArray().Select(e => e.GetInt32()).ToArray();
-        foreach (var model in new[] { SharedModels.Stories260KBin, Path.Combine(SharedModels.Directory, "stories260K-hf") })
+        foreach (var model in new[] { SharedModels.Stories260KBin, SharedModels.Stories260KHf })
         {
             var (exitCode, stdout, stderr) = await RunAsync("generate", "--model", model, "--prompt-ids", "1", "--max-tokens", "200", "--temperature", "0", "--ignore-eos");
             Assert.True(exitCode == 0, stderr);

@@ -31,6 +31,7 @@ internal sealed class EngineLoop(EngineParts parts, ChannelReader<EngineCommand>
         DateTimeOffset? drainDeadline = null;
         while (true)
         {
+            DrainCommands();
             if (stop.IsCancellationRequested)
             {
                 drainDeadline ??= DateTimeOffset.UtcNow + drainTimeout;
@@ -39,7 +40,6 @@ internal sealed class EngineLoop(EngineParts parts, ChannelReader<EngineCommand>
                     break;
                 }
             }
-            DrainCommands();
             Step();
             if (_active.Count == 0 && !stop.IsCancellationRequested)
             {
@@ -50,7 +50,40 @@ internal sealed class EngineLoop(EngineParts parts, ChannelReader<EngineCommand>
         {
             Fail(request, "shutting_down", "The service is shutting down.");
         }
-        DrainCommands();
+        Publish();
+    }
+
+    /// <summary>After the loop itself failed: every request still known, and any that arrive late, end with an error.</summary>
+    public void Abandon(string code, string message)
+    {
+        foreach (var request in _active.Values.ToList())
+        {
+            _active.Remove(request.Id);
+            metrics.RecordOutcome(code);
+            _finalEvents.Add((request, new GenerationFailed(code, message)));
+        }
+        RefuseLateCommands();
+    }
+
+    /// <summary>
+    /// After <see cref="Run"/>, once the command channel is closed: a request that slipped in while the engine stopped is
+    /// told so, never left waiting.
+    /// </summary>
+    public void RefuseLateCommands()
+    {
+        while (commands.TryRead(out var command))
+        {
+            switch (command)
+            {
+                case EngineCommand.Submit submit:
+                    metrics.RecordOutcome("shutting_down");
+                    _finalEvents.Add((submit.Request, new GenerationFailed("shutting_down", "The service is shutting down.")));
+                    break;
+                case EngineCommand.DeleteSession delete:
+                    DeleteSession(delete);
+                    break;
+            }
+        }
         Publish();
     }
 

@@ -95,7 +95,15 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
         var sequence = new Sequence(request, Interlocked.Increment(ref _arrivals), _time.GetUtcNow());
         var text = _tokenizer is null ? null : new OutputText(_tokenizer, request.StopSequences, request.PromptTokenIds[^1]);
         var active = new ActiveRequest(sequence, events.Writer, new TokenPicker(request.Sampling), text);
-        _commands.Writer.TryWrite(new EngineCommand.Submit(active));
+        if (!_commands.Writer.TryWrite(new EngineCommand.Submit(active)))
+        {
+            Interlocked.Decrement(ref _inFlight);
+            if (request.SessionId is { } busy)
+            {
+                _busySessions.TryRemove(busy, out _);
+            }
+            throw new EngineUnavailableException("The service is shutting down.");
+        }
         return new GenerationHandle(request.RequestId, events.Reader, () => _commands.Writer.TryWrite(new EngineCommand.Cancel(request.RequestId)));
     }
 
@@ -112,7 +120,10 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
             throw new SessionBusyException(sessionId);
         }
         var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _commands.Writer.TryWrite(new EngineCommand.DeleteSession(sessionId, done));
+        if (!_commands.Writer.TryWrite(new EngineCommand.DeleteSession(sessionId, done)))
+        {
+            throw new EngineUnavailableException("The service is shutting down.");
+        }
         return done.Task.WaitAsync(cancellationToken);
     }
 
@@ -152,11 +163,15 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
             try
             {
                 loop.Run(_stop.Token, TimeSpan.FromSeconds(_options.ShutdownTimeoutSeconds));
+                _commands.Writer.TryComplete();
+                loop.RefuseLateCommands();
             }
             catch (Exception exception)
             {
                 _ready = false;
                 _logger.LogCritical(exception, "The engine loop failed; the service can no longer generate");
+                _commands.Writer.TryComplete();
+                loop.Abandon("engine_failed", "The engine failed; see the service log.");
             }
         }
         _logger.LogInformation("Engine stopped; weights and KV pool released");
