@@ -75,11 +75,11 @@ internal sealed class EngineLoop(EngineParts parts, ChannelReader<EngineCommand>
         {
             switch (command)
             {
-                case EngineCommand.Submit submit:
+                case SubmitCommand submit:
                     metrics.RecordOutcome("shutting_down");
                     _finalEvents.Add((submit.Request, new GenerationFailed("shutting_down", "The service is shutting down.")));
                     break;
-                case EngineCommand.DeleteSession delete:
+                case DeleteSessionCommand delete:
                     DeleteSession(delete);
                     break;
             }
@@ -157,13 +157,13 @@ internal sealed class EngineLoop(EngineParts parts, ChannelReader<EngineCommand>
         {
             switch (command)
             {
-                case EngineCommand.Submit submit:
+                case SubmitCommand submit:
                     Admit(submit.Request);
                     break;
-                case EngineCommand.Cancel cancel when _active.TryGetValue(cancel.RequestId, out var request):
+                case CancelCommand cancel when _active.TryGetValue(cancel.RequestId, out var request):
                     Finish(request, FinishReason.Cancelled, "");
                     break;
-                case EngineCommand.DeleteSession delete:
+                case DeleteSessionCommand delete:
                     DeleteSession(delete);
                     break;
             }
@@ -195,7 +195,7 @@ internal sealed class EngineLoop(EngineParts parts, ChannelReader<EngineCommand>
         parts.Scheduler.Enqueue(sequence);
     }
 
-    private void DeleteSession(EngineCommand.DeleteSession delete)
+    private void DeleteSession(DeleteSessionCommand delete)
     {
         try
         {

@@ -95,7 +95,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
         var sequence = new Sequence(request, Interlocked.Increment(ref _arrivals), _time.GetUtcNow());
         var text = _tokenizer is null ? null : new OutputText(_tokenizer, request.StopSequences, request.PromptTokenIds[^1]);
         var active = new ActiveRequest(sequence, events.Writer, new TokenPicker(request.Sampling), text);
-        if (!_commands.Writer.TryWrite(new EngineCommand.Submit(active)))
+        if (!_commands.Writer.TryWrite(new SubmitCommand(active)))
         {
             Interlocked.Decrement(ref _inFlight);
             if (request.SessionId is { } busy)
@@ -104,7 +104,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
             }
             throw new EngineUnavailableException("The service is shutting down.");
         }
-        return new GenerationHandle(request.RequestId, events.Reader, () => _commands.Writer.TryWrite(new EngineCommand.Cancel(request.RequestId)));
+        return new GenerationHandle(request.RequestId, events.Reader, () => _commands.Writer.TryWrite(new CancelCommand(request.RequestId)));
     }
 
     public MemorySnapshot GetMemorySnapshot() => Metrics.Latest;
@@ -120,7 +120,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
             throw new SessionBusyException(sessionId);
         }
         var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_commands.Writer.TryWrite(new EngineCommand.DeleteSession(sessionId, done)))
+        if (!_commands.Writer.TryWrite(new DeleteSessionCommand(sessionId, done)))
         {
             throw new EngineUnavailableException("The service is shutting down.");
         }

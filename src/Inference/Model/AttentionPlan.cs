@@ -9,25 +9,19 @@ namespace GqaService.Inference.Model;
 /// </summary>
 internal sealed class AttentionPlan
 {
-    public DecodeGroup? Decode { get; private init; }
-    public IReadOnlyList<PrefillSequence> Prefills { get; private init; } = [];
-
-    /// <summary>Decode rows; slots [B, Lmax] (padding repeats a valid slot); additive mask [B, 1, 1, Lmax], null when nothing is padded.</summary>
-    public sealed record DecodeGroup(Tensor Rows, bool RowsAreWholeBatch, Tensor Slots, Tensor? Mask, int BatchSize, int MaxContext);
-
-    /// <summary>A prefill chunk: rows [FirstToken, FirstToken+TokenCount); slots [L]; causal additive mask [T, L].</summary>
-    public sealed record PrefillSequence(int FirstToken, int TokenCount, Tensor Slots, Tensor Mask, int ContextLength);
+    public DecodeAttentionGroup? Decode { get; private init; }
+    public IReadOnlyList<PrefillAttention> Prefills { get; private init; } = [];
 
     public static AttentionPlan Build(ForwardBatch batch)
     {
         var decodeSpans = batch.Sequences.Where(s => s.TokenCount == 1).ToList();
         var prefills = batch.Sequences.Where(s => s.TokenCount > 1)
-            .Select(s => new PrefillSequence(s.FirstToken, s.TokenCount, LongTensor(s.ContextSlots), CausalMask(s.TokenCount, s.ContextLength), s.ContextLength))
+            .Select(s => new PrefillAttention(s.FirstToken, s.TokenCount, LongTensor(s.ContextSlots), CausalMask(s.TokenCount, s.ContextLength), s.ContextLength))
             .ToList();
         return new AttentionPlan { Decode = decodeSpans.Count == 0 ? null : BuildDecode(decodeSpans, batch.TokenIds.Length), Prefills = prefills };
     }
 
-    private static DecodeGroup BuildDecode(List<SequenceSpan> spans, int batchTokens)
+    private static DecodeAttentionGroup BuildDecode(List<SequenceSpan> spans, int batchTokens)
     {
         var b = spans.Count;
         var maxContext = spans.Max(s => s.ContextLength);
@@ -47,7 +41,7 @@ internal sealed class AttentionPlan
         }
         var wholeBatch = b == batchTokens;
         var padded = spans.Any(s => s.ContextLength < maxContext);
-        return new DecodeGroup(tensor(rows), wholeBatch, tensor(slots, [b, maxContext]), padded ? tensor(mask, [b, 1, 1, maxContext]) : null, b, maxContext);
+        return new DecodeAttentionGroup(tensor(rows), wholeBatch, tensor(slots, [b, maxContext]), padded ? tensor(mask, [b, 1, 1, maxContext]) : null, b, maxContext);
     }
 
     private static Tensor LongTensor(int[] values) => tensor(Array.ConvertAll(values, v => (long)v));

@@ -32,7 +32,7 @@ internal static class GroupedQueryAttention
         return output;
     }
 
-    private static Tensor AttendDecode(Tensor q, Tensor keys, Tensor values, AttentionPlan.DecodeGroup plan, ModelConfig config)
+    private static Tensor AttendDecode(Tensor q, Tensor keys, Tensor values, DecodeAttentionGroup plan, ModelConfig config)
     {
         long b = plan.BatchSize, l = plan.MaxContext, hkv = config.NumKvHeads, g = config.GroupSize, d = config.HeadDim;
         var query = (plan.RowsAreWholeBatch ? q : q.index_select(0, plan.Rows)).view(b, hkv, g, d); // [B, Hkv, G, Dh]
@@ -45,7 +45,7 @@ internal static class GroupedQueryAttention
         return attended.reshape(b, hkv * g * d);                                        // [B, H*Dh]
     }
 
-    private static Tensor AttendPrefill(Tensor q, Tensor keys, Tensor values, AttentionPlan.PrefillSequence plan, ModelConfig config)
+    private static Tensor AttendPrefill(Tensor q, Tensor keys, Tensor values, PrefillAttention plan, ModelConfig config)
     {
         long t = plan.TokenCount, l = plan.ContextLength, hkv = config.NumKvHeads, g = config.GroupSize, d = config.HeadDim;
         var query = q.view(t, hkv, g, d).permute(1, 2, 0, 3).reshape(hkv, g * t, d);  // [Hkv, G*T, Dh]

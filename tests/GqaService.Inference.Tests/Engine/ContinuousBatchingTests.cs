@@ -25,20 +25,20 @@ public class ContinuousBatchingTests
     {
         var work = MixedWorkload(32, seed: 1);
         await using var harness = await EngineHarness.StartAsync(SharedModels.Stories260KBin, o => o.PrefillChunkSize = 64);
-        var solo = new List<List<int>>();
+        var solo = new List<IReadOnlyList<int>>();
         foreach (var (prompt, maxTokens, _) in work)
         {
-            solo.Add((await harness.RunAsync(EngineHarness.Greedy(prompt, maxTokens))).Ids);
+            solo.Add((await harness.RunAsync(EngineHarness.Greedy(prompt, maxTokens))).TokenIds);
         }
 
         var together = await Task.WhenAll(work.Select(w => harness.RunAsync(EngineHarness.Greedy(w.Prompt, w.MaxTokens))));
 
         for (var i = 0; i < work.Count; i++)
         {
-            Assert.Equal(solo[i], together[i].Ids);
+            Assert.Equal(solo[i], together[i].TokenIds);
             if (work[i].Expected is { } expected)
             {
-                Assert.Equal(expected, together[i].Ids);
+                Assert.Equal(expected, together[i].TokenIds);
             }
         }
         Assert.True(await harness.WaitForAsync(s => s.BlocksUsed == 0, TimeSpan.FromSeconds(2)));
@@ -58,7 +58,7 @@ public class ContinuousBatchingTests
         Assert.True(actual.Sum(a => a.Finished!.Usage.Preemptions) > 0, "the budget was meant to force preemption");
         for (var i = 0; i < work.Count; i++)
         {
-            Assert.Equal(expected[i].Ids, actual[i].Ids);
+            Assert.Equal(expected[i].TokenIds, actual[i].TokenIds);
         }
         Assert.True(await constrained.WaitForAsync(s => s.BlocksUsed == 0 && s.BlocksFree == s.BlocksTotal, TimeSpan.FromSeconds(2)));
     }
@@ -68,10 +68,10 @@ public class ContinuousBatchingTests
     {
         var work = MixedWorkload(40, seed: 3).Select(w => (w.Prompt, MaxTokens: Math.Max(w.MaxTokens, 40))).ToList();
         await using var harness = await EngineHarness.StartAsync(SharedModels.Stories260KBin);
-        var expected = new List<List<int>>();
+        var expected = new List<IReadOnlyList<int>>();
         foreach (var (prompt, maxTokens) in work.Where((_, i) => i % 2 == 0))
         {
-            expected.Add((await harness.RunAsync(EngineHarness.Greedy(prompt, maxTokens))).Ids);
+            expected.Add((await harness.RunAsync(EngineHarness.Greedy(prompt, maxTokens))).TokenIds);
         }
 
         var random = new Random(4);
@@ -83,13 +83,13 @@ public class ContinuousBatchingTests
 
         for (var i = 0; i < work.Count; i += 2)
         {
-            Assert.Equal(expected[i / 2], outcomes[i].Ids);
+            Assert.Equal(expected[i / 2], outcomes[i].TokenIds);
         }
         Assert.True(await harness.WaitForAsync(s => s.BlocksUsed == 0, TimeSpan.FromSeconds(2)), "blocks leaked after cancellation");
         foreach (var handle in handles) handle.Dispose();
     }
 
-    private static async Task<EngineHarness.Outcome> CancelAfterAsync(GenerationHandle handle, int milliseconds)
+    private static async Task<GenerationResult> CancelAfterAsync(GenerationHandle handle, int milliseconds)
     {
         await Task.Delay(milliseconds);
         handle.Cancel();
@@ -122,7 +122,7 @@ public class ContinuousBatchingTests
         Assert.Equal(22, rejected.Count);
         Assert.All(rejected, r => Assert.True(r.RetryAfter >= TimeSpan.FromSeconds(1)));
         var outcomes = await Task.WhenAll(admitted.Select(h => EngineHarness.CollectAsync(h)));
-        Assert.All(outcomes, o => Assert.Equal(100, o.Ids.Count));
+        Assert.All(outcomes, o => Assert.Equal(100, o.TokenIds.Count));
         foreach (var handle in admitted) handle.Dispose();
     }
 }

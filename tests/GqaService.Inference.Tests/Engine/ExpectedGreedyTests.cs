@@ -1,3 +1,4 @@
+using GqaService.Inference.Engine;
 using GqaService.Inference.Tests.Support;
 
 namespace GqaService.Inference.Tests.Engine;
@@ -15,7 +16,7 @@ public class ExpectedGreedyTests
         foreach (var expected in ExpectedGreedyCase.Load())
         {
             var outcome = await harness.RunAsync(EngineHarness.Greedy(expected.PromptIds, expected.MaxNewTokens));
-            Assert.Equal(expected.ExpectedIds, outcome.Ids);
+            Assert.Equal(expected.ExpectedIds, outcome.TokenIds);
         }
     }
 
@@ -35,7 +36,7 @@ public class ExpectedGreedyTests
         var prompt = harness.Engine.Tokenizer!.Encode("Once upon a time");
         var outcome = await harness.RunAsync(EngineHarness.Greedy(prompt, 400) with { IgnoreEos = false });
         Assert.Equal(GqaService.Inference.Engine.FinishReason.Stop, outcome.Finished!.Reason);
-        Assert.True(outcome.Ids.Count is > 20 and < 400, $"{outcome.Ids.Count} tokens: {outcome.Text}");
+        Assert.True(outcome.TokenIds.Count is > 20 and < 400, $"{outcome.TokenIds.Count} tokens: {outcome.Text}");
         Assert.Contains(".", outcome.Text);
     }
 }

@@ -11,14 +11,14 @@ public class SessionTests
         await using var harness = await EngineHarness.StartAsync(SharedModels.Stories260KBin);
         int[] firstPrompt = [1, 403, 407, 261, 378];
         var first = await harness.RunAsync(EngineHarness.Greedy(firstPrompt, 40, session: "s1"));
-        var secondPrompt = firstPrompt.Concat(first.Ids).Concat([432, 383, 286]).ToArray();
+        var secondPrompt = firstPrompt.Concat(first.TokenIds).Concat([432, 383, 286]).ToArray();
 
         var second = await harness.RunAsync(EngineHarness.Greedy(secondPrompt, 50, session: "s1"));
         var fresh = await harness.RunAsync(EngineHarness.Greedy(secondPrompt, 50));
 
         // Everything the first turn computed is reused: its prompt and all generated tokens but the last (never fed back).
-        Assert.Equal(firstPrompt.Length + first.Ids.Count - 1, second.Finished!.Usage.CachedPromptTokens);
-        Assert.Equal(fresh.Ids, second.Ids);
+        Assert.Equal(firstPrompt.Length + first.TokenIds.Count - 1, second.Finished!.Usage.CachedPromptTokens);
+        Assert.Equal(fresh.TokenIds, second.TokenIds);
         var session = harness.Engine.GetSession("s1");
         Assert.NotNull(session);
         Assert.Equal(secondPrompt.Length + 49, session.Tokens);
@@ -37,7 +37,7 @@ public class SessionTests
         var fresh = await harness.RunAsync(EngineHarness.Greedy(diverged, 30));
 
         Assert.Equal(shared.Length, again.Finished!.Usage.CachedPromptTokens);
-        Assert.Equal(fresh.Ids, again.Ids);
+        Assert.Equal(fresh.TokenIds, again.TokenIds);
     }
 
     [RequiresSharedModelsFact]
@@ -67,6 +67,6 @@ public class SessionTests
         var fresh = await EngineHarness.CollectAsync(holder);
 
         Assert.Equal(48, second.Finished!.Usage.CachedPromptTokens);
-        Assert.Equal(400, fresh.Ids.Count);
+        Assert.Equal(400, fresh.TokenIds.Count);
     }
 }

@@ -17,7 +17,7 @@ public class ShutdownTests
         await stopping;
 
         Assert.Equal(FinishReason.Length, outcome.Finished!.Reason);
-        Assert.Equal(300, outcome.Ids.Count);
+        Assert.Equal(300, outcome.TokenIds.Count);
         Assert.Equal(0, harness.Engine.GetMemorySnapshot().BlocksUsed);
         harness.Engine.Dispose();
     }

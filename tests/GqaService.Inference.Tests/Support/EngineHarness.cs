@@ -33,17 +33,14 @@ internal sealed class EngineHarness : IAsyncDisposable
         SessionId = session,
     };
 
-    public async Task<Outcome> RunAsync(GenerationRequest request)
+    public async Task<GenerationResult> RunAsync(GenerationRequest request)
     {
         using var handle = Engine.Submit(request);
         return await CollectAsync(handle);
     }
 
-    public static async Task<Outcome> CollectAsync(GenerationHandle handle, CancellationToken cancellationToken = default)
-    {
-        var result = await GenerationResult.CollectAsync(handle, cancellationToken);
-        return new Outcome([.. result.TokenIds], result.Text, result.Finished, result.Failed);
-    }
+    public static Task<GenerationResult> CollectAsync(GenerationHandle handle, CancellationToken cancellationToken = default) =>
+        GenerationResult.CollectAsync(handle, cancellationToken);
 
     /// <summary>Waits (bounded) until the engine publishes a snapshot satisfying <paramref name="condition"/>.</summary>
     public async Task<bool> WaitForAsync(Func<GqaService.Inference.KvCache.MemorySnapshot, bool> condition, TimeSpan timeout)
@@ -66,5 +63,4 @@ internal sealed class EngineHarness : IAsyncDisposable
         Engine.Dispose();
     }
 
-    public sealed record Outcome(List<int> Ids, string Text, GenerationFinished? Finished, GenerationFailed? Failed);
 }

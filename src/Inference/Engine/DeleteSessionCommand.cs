@@ -1,0 +1,3 @@
+namespace GqaService.Inference.Engine;
+
+internal sealed record DeleteSessionCommand(string SessionId, TaskCompletionSource<bool> Done) : EngineCommand;

@@ -1,0 +1,4 @@
+namespace GqaService.Inference.Engine;
+
+/// <summary>The request could not complete: <paramref name="Code"/> is machine-readable (deadline_exceeded, kv_cache_exhausted, shutting_down, engine_failed).</summary>
+public sealed record GenerationFailed(string Code, string Message) : GenerationEvent;

@@ -1,0 +1,3 @@
+namespace GqaService.Inference.Engine;
+
+internal sealed record SubmitCommand(ActiveRequest Request) : EngineCommand;
