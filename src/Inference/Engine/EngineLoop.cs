@@ -300,9 +300,10 @@ internal sealed class EngineLoop(EngineParts parts, ChannelReader<EngineCommand>
             with { RunningSequences = parts.Scheduler.Running.Count, WaitingRequests = parts.Scheduler.Waiting.Count });
         foreach (var (request, finalEvent) in _finalEvents)
         {
+            // Released first: a client that sees its request end may send the session's next turn at once.
+            requestCompleted(request);
             request.Events.TryWrite(finalEvent);
             request.Events.TryComplete();
-            requestCompleted(request);
         }
         _finalEvents.Clear();
     }
