@@ -27,6 +27,7 @@ internal static partial class PrometheusText
         return samples;
     }
 
-    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>[^}]*)\})? (?<value>\S+)( \d+)?$")]
+    // Label values are quoted and may hold any character, '}' included (http_route="/v1/sessions/{id}").
+    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>(?:[a-zA-Z_][a-zA-Z0-9_]*=""(?:[^""\\]|\\.)*"",?)*)\})? (?<value>\S+)( \d+)?$")]
     private static partial Regex SampleLine();
 }
