@@ -1,3 +1,4 @@
 namespace GqaService.Inference.Engine;
 
-internal sealed record CancelCommand(string RequestId) : EngineCommand;
+/// <summary>Cancels this very request (not whatever else shares its id).</summary>
+internal sealed record CancelCommand(ActiveRequest Request) : EngineCommand;

@@ -40,7 +40,7 @@ internal sealed class EngineLoop(EngineParts parts, ChannelReader<EngineCommand>
                     break;
                 }
             }
-            Step();
+            StepOrFailInFlight();
             if (_active.Count == 0 && !stop.IsCancellationRequested)
             {
                 WaitForCommand(stop);
@@ -85,6 +85,27 @@ internal sealed class EngineLoop(EngineParts parts, ChannelReader<EngineCommand>
             }
         }
         Publish();
+    }
+
+    /// <summary>
+    /// One bad step (a libtorch error, a bug) ends the requests in flight with an error and frees their blocks; the loop,
+    /// and every later request, carries on.
+    /// </summary>
+    private void StepOrFailInFlight()
+    {
+        try
+        {
+            Step();
+        }
+        catch (Exception exception)
+        {
+            logger.LogError(exception, "Engine step failed; failing the {Count} requests in flight", _active.Count);
+            foreach (var request in _active.Values.ToList())
+            {
+                Fail(request, "engine_failed", "The engine failed while generating; see the service log.");
+            }
+            Publish();
+        }
     }
 
     private void Step()
@@ -160,7 +181,7 @@ internal sealed class EngineLoop(EngineParts parts, ChannelReader<EngineCommand>
                 case SubmitCommand submit:
                     Admit(submit.Request);
                     break;
-                case CancelCommand cancel when _active.TryGetValue(cancel.RequestId, out var request):
+                case CancelCommand cancel when _active.TryGetValue(cancel.Request.Id, out var request) && ReferenceEquals(request, cancel.Request):
                     Finish(request, FinishReason.Cancelled, "");
                     break;
                 case DeleteSessionCommand delete:
@@ -172,6 +193,12 @@ internal sealed class EngineLoop(EngineParts parts, ChannelReader<EngineCommand>
 
     private void Admit(ActiveRequest request)
     {
+        if (_active.ContainsKey(request.Id))
+        {
+            metrics.RecordOutcome("duplicate_request_id");
+            _finalEvents.Add((request, new GenerationFailed("duplicate_request_id", $"A request with id '{request.Id}' is already in flight.")));
+            return;
+        }
         var sequence = request.Sequence;
         var prompt = sequence.Request.PromptTokenIds;
         if (sequence.Request.SessionId is { } sessionId)

@@ -104,7 +104,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
             }
             throw new EngineUnavailableException("The service is shutting down.");
         }
-        return new GenerationHandle(request.RequestId, events.Reader, () => _commands.Writer.TryWrite(new CancelCommand(request.RequestId)));
+        return new GenerationHandle(request.RequestId, events.Reader, () => _commands.Writer.TryWrite(new CancelCommand(active)));
     }
 
     public MemorySnapshot GetMemorySnapshot() => Metrics.Latest;
