@@ -23,8 +23,7 @@ public sealed class ModelRunner(TransformerDecoder decoder, KvPool pool)
         {
             var kv = sequence.Kv!;
             var start = kv.Length;
-            var slots = ContextSlots(kv, start + count);
-            inputs.Add((sequence.Tokens.Skip(start).Take(count).ToArray(), slots));
+            inputs.Add((sequence.Tokens.Skip(start).Take(count).ToArray(), kv.SlotsUpTo(start + count)));
         }
         var logits = decoder.Forward(ForwardBatch.Create(inputs), pool);
         var values = logits.data<float>().ToArray();
@@ -33,22 +32,5 @@ public sealed class ModelRunner(TransformerDecoder decoder, KvPool pool)
             batch.Work[i].Sequence.Kv!.Append(inputs[i].NewTokens);
         }
         return new StepLogits(values, decoder.Config.VocabSize);
-    }
-
-    /// <summary>The slot of every position 0..length-1, block by block (a block's slots are consecutive).</summary>
-    private static int[] ContextSlots(KvSequence kv, int length)
-    {
-        var slots = new int[length];
-        var blockSize = kv.BlockSize;
-        for (var logical = 0; logical * blockSize < length; logical++)
-        {
-            var first = kv.Blocks[logical] * blockSize;
-            var end = Math.Min(length, (logical + 1) * blockSize);
-            for (var position = logical * blockSize; position < end; position++)
-            {
-                slots[position] = first + position % blockSize;
-            }
-        }
-        return slots;
     }
 }

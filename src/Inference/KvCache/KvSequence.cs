@@ -57,6 +57,29 @@ public sealed class KvSequence
     }
 
     /// <summary>
+    /// <see cref="SlotOf"/> for every position 0..<paramref name="length"/>-1, filled block by block (a block's slots are
+    /// consecutive): what a step's attention reads, built without a call per position.
+    /// </summary>
+    public int[] SlotsUpTo(int length)
+    {
+        if ((uint)length > (uint)ReservedSlots)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), length, $"Only {ReservedSlots} positions are reserved.");
+        }
+        var slots = new int[length];
+        for (var logical = 0; logical * BlockSize < length; logical++)
+        {
+            var first = blocks[logical] * BlockSize;
+            var end = Math.Min(length, (logical + 1) * BlockSize);
+            for (var position = logical * BlockSize; position < end; position++)
+            {
+                slots[position] = first + position % BlockSize;
+            }
+        }
+        return slots;
+    }
+
+    /// <summary>
     /// On an empty sequence, shares (AddRef) the leading full blocks of <paramref name="prompt"/> that the prefix
     /// index knows, stopping at the first miss. Never the block holding the prompt's last token, so the engine
     /// always has at least one token to compute logits from. Returns the tokens reused (a multiple of blockSize).
