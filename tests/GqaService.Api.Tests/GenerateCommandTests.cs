@@ -10,16 +10,14 @@ public class GenerateCommandTests
     [RealModelFact]
     public async Task Generate_BothCheckpointFormats_PrintTheReferenceGreedyIds()
     {
-        using var expected = JsonDocument.Parse(await File.ReadAllTextAsync(SharedModels.ExpectedGreedy));
-        var firstCase = expected.RootElement.GetProperty("cases")[0];
-        var expectedIds = firstCase.GetProperty("expected_ids").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        var firstCase = ExpectedGreedyCase.Load()[0];
         foreach (var model in new[] { SharedModels.Stories260KBin, SharedModels.Stories260KHf })
         {
             var (exitCode, stdout, stderr) = await RunAsync("generate", "--model", model, "--prompt-ids", "1", "--max-tokens", "200", "--temperature", "0", "--ignore-eos");
             Assert.True(exitCode == 0, stderr);
             using var output = JsonDocument.Parse(stdout);
-            Assert.Equal(expectedIds, output.RootElement.GetProperty("token_ids").EnumerateArray().Select(e => e.GetInt32()).ToArray());
-            Assert.Equal(firstCase.GetProperty("expected_text").GetString(), output.RootElement.GetProperty("text").GetString());
+            Assert.Equal(firstCase.ExpectedIds, output.RootElement.GetProperty("token_ids").EnumerateArray().Select(e => e.GetInt32()).ToArray());
+            Assert.Equal(firstCase.ExpectedText, output.RootElement.GetProperty("text").GetString());
         }
     }
 

@@ -214,9 +214,8 @@ public sealed class RealModelTests
 
     private static int[] ExpectedGreedyIds()
     {
-        using var document = JsonDocument.Parse(File.ReadAllText(SharedModels.ExpectedGreedy));
-        var first = document.RootElement.GetProperty("cases")[0];
-        Assert.Equal([1], first.GetProperty("prompt_ids").EnumerateArray().Select(i => i.GetInt32()));
-        return first.GetProperty("expected_ids").EnumerateArray().Select(i => i.GetInt32()).ToArray();
+        var first = ExpectedGreedyCase.Load()[0];
+        Assert.Equal([1], first.PromptIds);
+        return first.ExpectedIds;
     }
 }
