@@ -59,8 +59,7 @@ internal sealed class EngineLoop(EngineParts parts, ChannelReader<EngineCommand>
         foreach (var request in _active.Values.ToList())
         {
             _active.Remove(request.Id);
-            metrics.RecordOutcome(code);
-            _finalEvents.Add((request, new GenerationFailed(code, message)));
+            Report(request, code, message);
         }
         RefuseLateCommands();
     }
@@ -76,8 +75,7 @@ internal sealed class EngineLoop(EngineParts parts, ChannelReader<EngineCommand>
             switch (command)
             {
                 case SubmitCommand submit:
-                    metrics.RecordOutcome("shutting_down");
-                    _finalEvents.Add((submit.Request, new GenerationFailed("shutting_down", "The service is shutting down.")));
+                    Report(submit.Request, "shutting_down", "The service is shutting down.");
                     break;
                 case DeleteSessionCommand delete:
                     DeleteSession(delete);
@@ -195,8 +193,7 @@ internal sealed class EngineLoop(EngineParts parts, ChannelReader<EngineCommand>
     {
         if (_active.ContainsKey(request.Id))
         {
-            metrics.RecordOutcome("duplicate_request_id");
-            _finalEvents.Add((request, new GenerationFailed("duplicate_request_id", $"A request with id '{request.Id}' is already in flight.")));
+            Report(request, "duplicate_request_id", $"A request with id '{request.Id}' is already in flight.");
             return;
         }
         var sequence = request.Sequence;
@@ -290,6 +287,12 @@ internal sealed class EngineLoop(EngineParts parts, ChannelReader<EngineCommand>
     private void Fail(ActiveRequest request, string code, string message)
     {
         Retire(request);
+        Report(request, code, message);
+    }
+
+    /// <summary>Queues a request's failure event (sent by the next <see cref="Publish"/>); its KV is the caller's business.</summary>
+    private void Report(ActiveRequest request, string code, string message)
+    {
         metrics.RecordOutcome(code);
         _finalEvents.Add((request, new GenerationFailed(code, message)));
     }
