@@ -1,5 +1,7 @@
 using GqaService.Inference.Engine;
 using GqaService.Inference.Sampling;
+using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -14,11 +16,13 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public InferenceEngine Engine { get; }
 
-    public static async Task<EngineHarness> StartAsync(string? modelPath, Action<EngineOptions>? configure = null)
+    /// <param name="output">Where the engine's log goes (pass the test's output helper so engine errors show in the report).</param>
+    public static async Task<EngineHarness> StartAsync(string? modelPath, Action<EngineOptions>? configure = null, ITestOutputHelper? output = null)
     {
         var options = new EngineOptions { ModelPath = modelPath, RequestTimeoutSeconds = 0, KvCacheMiB = 64 };
         configure?.Invoke(options);
-        var engine = new InferenceEngine(Options.Create(options), NullLogger<InferenceEngine>.Instance);
+        ILogger<InferenceEngine> logger = output is null ? NullLogger<InferenceEngine>.Instance : new TestOutputLogger<InferenceEngine>(output);
+        var engine = new InferenceEngine(Options.Create(options), logger);
         await engine.StartAsync();
         return new EngineHarness(engine);
     }
@@ -33,10 +37,16 @@ internal sealed class EngineHarness : IAsyncDisposable
         SessionId = session,
     };
 
+    /// <summary>Runs a request to its end and fails the test with the engine's own error if the generation failed.</summary>
     public async Task<GenerationResult> RunAsync(GenerationRequest request)
     {
         using var handle = Engine.Submit(request);
-        return await CollectAsync(handle);
+        var result = await CollectAsync(handle);
+        if (result.Failed is { } failed)
+        {
+            Assert.Fail($"{request.RequestId} failed after {result.TokenIds.Count} tokens: {failed.Code}: {failed.Message}");
+        }
+        return result;
     }
 
     public static Task<GenerationResult> CollectAsync(GenerationHandle handle, CancellationToken cancellationToken = default) =>
