@@ -41,7 +41,7 @@ internal static class StepBenchmark
     private static void Step(TransformerDecoder decoder, ForwardBatch batch, KvPool pool)
     {
         using var scope = NewDisposeScope();
-        var logits = decoder.Forward(batch, pool);
+        var logits = decoder.Forward(DecoderInput.From(batch), pool);
         _ = logits.data<float>().ToArray();
     }
 }

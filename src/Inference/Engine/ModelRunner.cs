@@ -25,7 +25,7 @@ public sealed class ModelRunner(TransformerDecoder decoder, KvPool pool)
             var start = kv.Length;
             inputs.Add((sequence.Tokens.Skip(start).Take(count).ToArray(), kv.SlotsUpTo(start + count)));
         }
-        var logits = decoder.Forward(ForwardBatch.Create(inputs), pool);
+        var logits = decoder.Forward(DecoderInput.From(ForwardBatch.Create(inputs)), pool);
         var values = logits.data<float>().ToArray();
         for (var i = 0; i < batch.Work.Count; i++)
         {

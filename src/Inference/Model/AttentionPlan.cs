@@ -12,7 +12,7 @@ internal sealed class AttentionPlan
     public DecodeAttentionGroup? Decode { get; private init; }
     public IReadOnlyList<PrefillAttention> Prefills { get; private init; } = [];
 
-    public static AttentionPlan Build(ForwardBatch batch)
+    internal static AttentionPlan Build(ForwardBatch batch)
     {
         var decodeSpans = batch.Sequences.Where(s => s.TokenCount == 1).ToList();
         var prefills = batch.Sequences.Where(s => s.TokenCount > 1)
@@ -26,7 +26,7 @@ internal sealed class AttentionPlan
         var b = spans.Count;
         var maxContext = spans.Max(s => s.ContextLength);
         var slots = new long[b * maxContext];
-        var mask = new float[b * maxContext];
+        var mask = new bool[b * maxContext];
         var rows = new long[b];
         for (var i = 0; i < b; i++)
         {
@@ -36,7 +36,7 @@ internal sealed class AttentionPlan
             {
                 var inside = j < span.ContextLength;
                 slots[i * maxContext + j] = span.ContextSlots[inside ? j : 0];
-                mask[i * maxContext + j] = inside ? 0f : float.NegativeInfinity;
+                mask[i * maxContext + j] = inside;
             }
         }
         var wholeBatch = b == batchTokens;
@@ -46,9 +46,13 @@ internal sealed class AttentionPlan
 
     private static Tensor LongTensor(int[] values) => tensor(Array.ConvertAll(values, v => (long)v));
 
+    /// <summary>
+    /// True where a query may attend. Boolean masks mean the same to scaled_dot_product_attention as additive 0/-inf
+    /// masks (it converts them), and they need no -inf Scalar per step.
+    /// </summary>
     private static Tensor CausalMask(int newTokens, int contextLength)
     {
         // New token i sits at position contextLength - newTokens + i and may see keys up to and including it.
-        return full(newTokens, contextLength, float.NegativeInfinity).triu_(contextLength - newTokens + 1);
+        return ones(newTokens, contextLength, ScalarType.Bool).tril_(contextLength - newTokens);
     }
 }

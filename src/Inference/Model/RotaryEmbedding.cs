@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GqaService.Inference.Model;
@@ -10,6 +11,7 @@ public sealed class RotaryEmbedding : IDisposable
     private readonly Tensor _rotation; // [maxContext, headDim/2] complex: cos + i sin
     private readonly RopeLayout _layout;
     private readonly int _halfDim;
+    private readonly Scalar _one = 1.ToScalar(); // the alpha of add: held, so no temporary Scalar is made per step
 
     public RotaryEmbedding(ModelConfig config)
     {
@@ -51,11 +53,12 @@ public sealed class RotaryEmbedding : IDisposable
         var (cos, sin) = (angles.Cos!, angles.Sin!);
         var first = x.narrow(-1, 0, _halfDim);
         var second = x.narrow(-1, _halfDim, _halfDim);
-        return cat([first * cos - second * sin, second * cos + first * sin], -1); // [N, h, Dh]
+        return cat([first.mul(cos).sub_(second.mul(sin)), second.mul(cos).add_(first.mul(sin), _one)], -1); // [N, h, Dh]
     }
 
     public void Dispose()
     {
+        _one.Dispose();
         _rotation.Dispose();
         _cos.Dispose();
         _sin.Dispose();

@@ -29,9 +29,9 @@ public class GcPressureTests(ITestOutputHelper output)
         long collections;
         using (var pressure = new GcPressure())
         {
-            // Ten rounds, so the collector overlaps thousands of steps of prefill and decode.
+            // Eight rounds, so the collector overlaps thousands of steps of prefill and decode.
             stressed = [];
-            for (var round = 0; round < 10; round++)
+            for (var round = 0; round < 8; round++)
             {
                 stressed = await Task.WhenAll(requests.Select(r => harness.RunAsync(EngineHarness.Greedy(r.Prompt, r.MaxTokens))));
             }

@@ -36,12 +36,12 @@ public class PagedDecodingTests
                 Assert.True(kv.TryReserve(pending.Length, []));
                 inputs.Add((pending, Enumerable.Range(0, kv.Length + pending.Length).Select(kv.SlotOf).ToArray()));
             }
-            var paged = decoder.Forward(ForwardBatch.Create(inputs), pool);
+            var paged = decoder.Forward(DecoderInput.From(ForwardBatch.Create(inputs)), pool);
             for (var s = 0; s < sequences.Count; s++)
             {
                 sequences[s].Append(inputs[s].Item1);
                 using var fresh = new KvPool(config, totalBlocks: 8, blockSize: 16);
-                var full = decoder.Forward(ForwardBatch.Create([(tokens[s], Enumerable.Range(0, tokens[s].Count).ToArray())]), fresh);
+                var full = decoder.Forward(DecoderInput.From(ForwardBatch.Create([(tokens[s], Enumerable.Range(0, tokens[s].Count).ToArray())])), fresh);
                 GroupedQueryAttentionTests.AssertClose(full[0].to_type(ScalarType.Float64), paged[s].to_type(ScalarType.Float64), 1e-5);
                 tokens[s].Add(random.Next(config.VocabSize));
             }

@@ -21,13 +21,13 @@ public class TransformerDecoderTests
         var slots = Enumerable.Range(0, prompt.Length).ToArray();
 
         using var poolA = new KvPool(config, totalBlocks: 4, blockSize: 16);
-        var oneStep = decoder.Forward(ForwardBatch.Create([(prompt, slots)], logitsForAllTokens: true), poolA);
+        var oneStep = decoder.Forward(DecoderInput.From(ForwardBatch.Create([(prompt, slots)], logitsForAllTokens: true)), poolA);
 
         using var poolB = new KvPool(config, totalBlocks: 4, blockSize: 16);
         var perToken = new List<Tensor>();
         for (var i = 0; i < prompt.Length; i++)
         {
-            perToken.Add(decoder.Forward(ForwardBatch.Create([(new[] { prompt[i] }, slots[..(i + 1)])]), poolB)[0]);
+            perToken.Add(decoder.Forward(DecoderInput.From(ForwardBatch.Create([(new[] { prompt[i] }, slots[..(i + 1)])])), poolB)[0]);
         }
 
         GroupedQueryAttentionTests.AssertClose(oneStep.to_type(ScalarType.Float64), stack(perToken).to_type(ScalarType.Float64), 1e-5);
@@ -51,11 +51,11 @@ public class TransformerDecoderTests
         {
             using var pool = new KvPool(config, totalBlocks: 8, blockSize: 16);
             var slots = Enumerable.Range(0, prompts[s].Length + steps).ToArray();
-            var logits = new List<Tensor> { decoder.Forward(ForwardBatch.Create([(prompts[s], slots[..prompts[s].Length])]), pool)[0] };
+            var logits = new List<Tensor> { decoder.Forward(DecoderInput.From(ForwardBatch.Create([(prompts[s], slots[..prompts[s].Length])])), pool)[0] };
             for (var t = 0; t < steps; t++)
             {
                 var length = prompts[s].Length + t + 1;
-                logits.Add(decoder.Forward(ForwardBatch.Create([(new[] { extra[s][t] }, slots[..length])]), pool)[0]);
+                logits.Add(decoder.Forward(DecoderInput.From(ForwardBatch.Create([(new[] { extra[s][t] }, slots[..length])])), pool)[0]);
             }
             alone.Add(stack(logits));
         }
@@ -65,11 +65,11 @@ public class TransformerDecoderTests
         var free = Enumerable.Range(0, 256).OrderBy(_ => random.Next()).ToArray();
         var maps = prompts.Select((p, i) => free.Skip(i * 64).Take(p.Length + steps).ToArray()).ToArray();
         var batched = prompts.Select(_ => new List<Tensor>()).ToArray();
-        var first = decoder.Forward(ForwardBatch.Create(prompts.Select((p, i) => ((IReadOnlyList<int>)p, maps[i][..p.Length])).ToList()), shared);
+        var first = decoder.Forward(DecoderInput.From(ForwardBatch.Create(prompts.Select((p, i) => ((IReadOnlyList<int>)p, maps[i][..p.Length])).ToList())), shared);
         for (var i = 0; i < prompts.Length; i++) batched[i].Add(first[i]);
         for (var t = 0; t < steps; t++)
         {
-            var step = decoder.Forward(ForwardBatch.Create(prompts.Select((p, i) => ((IReadOnlyList<int>)new[] { extra[i][t] }, maps[i][..(p.Length + t + 1)])).ToList()), shared);
+            var step = decoder.Forward(DecoderInput.From(ForwardBatch.Create(prompts.Select((p, i) => ((IReadOnlyList<int>)new[] { extra[i][t] }, maps[i][..(p.Length + t + 1)])).ToList())), shared);
             for (var i = 0; i < prompts.Length; i++) batched[i].Add(step[i]);
         }
 
