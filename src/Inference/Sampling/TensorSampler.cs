@@ -1,0 +1,86 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GqaService.Inference.Sampling;
+
+/// <summary>
+/// Picks every sampling row's next token in libtorch, on the step's <c>[rows, vocab]</c> logits, and copies out only the
+/// chosen ids. Greedy rows take the argmax (ties to the lowest id, NaN never wins). The others follow one documented scheme
+/// in float64: divide by the temperature, sort descending (stable, so ties go to the lowest id), keep the
+/// <c>top_k</c> most likely, then the nucleus (each token whose predecessors hold less than <c>top_p</c> of the remaining
+/// mass), and invert the cumulative distribution at <c>u × mass</c>, where <c>u</c> is the request's own next uniform draw.
+/// The only randomness is that per-request stream, so the same seed gives the same ids whatever else shares the batch.
+/// Holds its constant Scalars and the vocabulary's position row for its lifetime (no implicit Scalar per step);
+/// engine thread only.
+/// </summary>
+public sealed class TensorSampler : IDisposable
+{
+    private readonly int _vocabSize;
+    private readonly Scalar _one = 1;
+    private readonly Scalar _minusOne = -1;
+    private readonly Scalar _zero = 0.0;
+    private readonly Tensor _positions;
+
+    public TensorSampler(int vocabSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(vocabSize, 1);
+        _vocabSize = vocabSize;
+        var positions = new long[vocabSize];
+        for (var i = 0; i < vocabSize; i++)
+        {
+            positions[i] = i;
+        }
+        _positions = tensor(positions).unsqueeze(0).DetachFromDisposeScope(); // [1, V]
+    }
+
+    /// <summary>
+    /// The chosen id of each row of <paramref name="batch"/>, reading row <c>batch.Rows[i]</c> of <paramref name="logits"/>
+    /// (<c>[batch rows, vocab]</c>). Temporaries are released before it returns.
+    /// </summary>
+    public int[] Sample(Tensor logits, SamplingBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(batch);
+        if (logits.dim() != 2 || logits.shape[1] != _vocabSize)
+        {
+            throw new ArgumentException($"Expected logits [rows, {_vocabSize}]; got [{string.Join(", ", logits.shape)}].", nameof(logits));
+        }
+        if (batch.Count == 0)
+        {
+            return [];
+        }
+        using var scope = NewDisposeScope();
+        var rows = logits.index_select(0, tensor(batch.Rows.Select(r => (long)r).ToArray()));
+        var greedyIds = rows.nan_to_num(nan: double.NegativeInfinity).argmax(1, keepdim: true); // [R, 1]
+        var chosen = batch.AllGreedy ? greedyIds : where(tensor(batch.Greedy).unsqueeze(1), greedyIds, Draw(rows, batch));
+        return Array.ConvertAll(chosen.flatten().data<long>().ToArray(), id => (int)id);
+    }
+
+    private Tensor Draw(Tensor rows, SamplingBatch batch)
+    {
+        var count = batch.Count;
+        var scaled = rows.to(ScalarType.Float64).nan_to_num(nan: double.NegativeInfinity).div(tensor(batch.Temperatures).view(count, 1));
+        var (sorted, order) = scaled.sort(1, descending: true, stable: true);
+        // Unnormalised weights, largest first: exp(l - max) is 1 for the leader and cannot overflow.
+        var weights = sorted.add(sorted.narrow(1, 0, 1), _minusOne).exp_();
+        var topK = tensor(batch.TopK.Select(k => k > 0 && k < _vocabSize ? k : _vocabSize).ToArray()).view(count, 1);
+        weights.masked_fill_(_positions.ge(topK), _zero);
+        var cumulative = weights.cumsum(1);
+        var nucleusMass = tensor(batch.TopP).view(count, 1).mul(cumulative.narrow(1, _vocabSize - 1, 1));
+        weights.masked_fill_(cumulative.add(weights, _minusOne).ge(nucleusMass), _zero);
+        cumulative = weights.cumsum(1);
+        var target = tensor(batch.Uniforms).view(count, 1).mul(cumulative.narrow(1, _vocabSize - 1, 1));
+        var position = searchsorted(cumulative, target, right: true);
+        // Rounding can put the target at (or a hair above) the total; the last kept token is then the right answer.
+        var lastKept = weights.gt(_zero).sum(1, keepdim: true).sub(_one);
+        return order.gather(1, position.minimum(lastKept));
+    }
+
+    public void Dispose()
+    {
+        _positions.Dispose();
+        _one.Dispose();
+        _minusOne.Dispose();
+        _zero.Dispose();
+    }
+}
