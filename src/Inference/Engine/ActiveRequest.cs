@@ -1,15 +1,22 @@
 using System.Threading.Channels;
+using GqaService.Inference.Sampling;
 using GqaService.Inference.Scheduling;
 
 namespace GqaService.Inference.Engine;
 
-/// <summary>Engine-thread state of one admitted request: its sequence, output channel, sampler and text assembly.</summary>
-internal sealed class ActiveRequest(Sequence sequence, ChannelWriter<GenerationEvent> events, TokenPicker picker, OutputText? text)
+/// <summary>Engine-thread state of one admitted request: its sequence, output channel, random stream, text assembly and deadline.</summary>
+internal sealed class ActiveRequest(Sequence sequence, ChannelWriter<GenerationEvent> events, OutputText? text)
 {
     public Sequence Sequence { get; } = sequence;
     public ChannelWriter<GenerationEvent> Events { get; } = events;
-    public TokenPicker Picker { get; } = picker;
+    /// <summary>
+    /// The request's own uniform stream: one draw per sampled (non-greedy) token, so its output depends on its seed alone,
+    /// never on what shares the batch, and a preempted request continues identically.
+    /// </summary>
+    public SeededRandom Random { get; } = SeededRandom.FromSeed(sequence.Request.Sampling.Seed);
     /// <summary>Null without a tokenizer: then only token ids stream and text stops are unavailable.</summary>
     public OutputText? Text { get; } = text;
     public string Id => Sequence.Request.RequestId;
+    /// <summary>Set at admission by the <see cref="RequestRegistry"/>, the one owner of deadlines.</summary>
+    public DateTimeOffset? Deadline { get; set; }
 }

@@ -8,7 +8,7 @@ namespace GqaService.Inference.Engine;
 /// <summary>Everything the engine thread owns, wired once after the model loads. Disposing it frees the weights and the KV pool.</summary>
 internal sealed class EngineParts : IDisposable
 {
-    public EngineParts(LoadedModel model, EngineOptions options, TimeProvider time)
+    public EngineParts(LoadedModel model, EngineOptions options, TimeProvider time, SessionLeases leases)
     {
         Config = model.Weights.Config;
         Decoder = new TransformerDecoder(model.Weights);
@@ -18,11 +18,13 @@ internal sealed class EngineParts : IDisposable
         Pool = new KvPool(Config, blocks, BlockSize);
         Allocator = new BlockAllocator(blocks);
         PrefixIndex = new PrefixBlockIndex();
-        Sessions = new SessionStore(Allocator, PrefixIndex, BlockSize, time);
-        Scheduler = new Scheduler(new SchedulerLimits(options.MaxSequencesPerStep, options.MaxBatchedTokens, options.PrefillChunkSize, BlockSize), Allocator, Sessions);
+        Sessions = new SessionStore(Allocator, PrefixIndex, BlockSize, time, leases);
+        Scheduler = new Scheduler(new SchedulerLimits(options.MaxSequencesPerStep, options.MaxBatchedTokens, options.PrefillChunkSize, BlockSize), Allocator, Sessions, time);
         Runner = new ModelRunner(Decoder, Pool);
         EosTokenId = Config.EosTokenId;
         SessionIdleTimeout = TimeSpan.FromSeconds(options.SessionIdleTimeoutSeconds);
+        RequestTimeout = TimeSpan.FromSeconds(options.RequestTimeoutSeconds);
+        Time = time;
     }
 
     public ModelConfig Config { get; }
@@ -37,9 +39,13 @@ internal sealed class EngineParts : IDisposable
     public int MaxContext { get; }
     public int EosTokenId { get; }
     public TimeSpan SessionIdleTimeout { get; }
+    /// <summary>The default deadline of a request, from submission (zero: none).</summary>
+    public TimeSpan RequestTimeout { get; }
+    public TimeProvider Time { get; }
 
     public void Dispose()
     {
+        Runner.Dispose();
         Pool.Dispose();
         Decoder.Dispose();
     }

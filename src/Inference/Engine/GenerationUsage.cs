@@ -1,3 +1,5 @@
+using GqaService.Inference.Scheduling;
+
 namespace GqaService.Inference.Engine;
 
 /// <summary>What a finished request cost: tokens, KV memory and timings.</summary>
@@ -14,4 +16,18 @@ public sealed record GenerationUsage
     public TimeSpan QueueTime { get; init; }
     public TimeSpan? TimeToFirstToken { get; init; }
     public TimeSpan Duration { get; init; }
+
+    internal static GenerationUsage Of(Sequence sequence, long bytesPerBlock, DateTimeOffset now) => new()
+    {
+        PromptTokens = sequence.PromptLength,
+        CompletionTokens = sequence.GeneratedCount,
+        CachedPromptTokens = sequence.CachedPromptTokens,
+        KvBlocksAllocated = sequence.BlocksAllocated,
+        PeakKvBytes = sequence.PeakBlocks * bytesPerBlock,
+        Preemptions = sequence.Preemptions,
+        RecomputedTokens = sequence.RecomputedTokens,
+        QueueTime = (sequence.FirstScheduledAt ?? now) - sequence.SubmittedAt,
+        TimeToFirstToken = sequence.FirstTokenAt - sequence.SubmittedAt,
+        Duration = now - sequence.SubmittedAt,
+    };
 }

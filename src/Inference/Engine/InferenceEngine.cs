@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 using GqaService.Inference.KvCache;
 using GqaService.Inference.Loading;
@@ -21,7 +20,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     private readonly ILogger<InferenceEngine> _logger;
     private readonly TimeProvider _time;
     private readonly Channel<EngineCommand> _commands = Channel.CreateUnbounded<EngineCommand>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentDictionary<string, byte> _busySessions = new();
+    private readonly SessionLeases _sessionLeases = new();
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
@@ -82,25 +81,21 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
             var seconds = Math.Clamp(Math.Ceiling(_meanRequestSeconds * excess / _options.MaxSequencesPerStep), 1, 300);
             throw new EngineOverloadedException($"The waiting queue is full ({_options.MaxWaitingRequests} requests).", TimeSpan.FromSeconds(seconds));
         }
-        if (request.SessionId is { } sessionId && !_busySessions.TryAdd(sessionId, 0))
+        if (request.SessionId is { } sessionId && !_sessionLeases.TryAcquire(sessionId))
         {
             Interlocked.Decrement(ref _inFlight);
             throw new SessionBusyException(sessionId);
         }
-        if (request.Deadline is null && _options.RequestTimeoutSeconds > 0)
-        {
-            request = request with { Deadline = _time.GetUtcNow().AddSeconds(_options.RequestTimeoutSeconds) };
-        }
         var events = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleWriter = true, SingleReader = true });
         var sequence = new Sequence(request, Interlocked.Increment(ref _arrivals), _time.GetUtcNow());
         var text = _tokenizer is null ? null : new OutputText(_tokenizer, request.StopSequences, request.PromptTokenIds[^1]);
-        var active = new ActiveRequest(sequence, events.Writer, new TokenPicker(request.Sampling), text);
+        var active = new ActiveRequest(sequence, events.Writer, text);
         if (!_commands.Writer.TryWrite(new SubmitCommand(active)))
         {
             Interlocked.Decrement(ref _inFlight);
             if (request.SessionId is { } busy)
             {
-                _busySessions.TryRemove(busy, out _);
+                _sessionLeases.Release(busy);
             }
             throw new EngineUnavailableException("The service is shutting down.");
         }
@@ -115,7 +110,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
 
     public Task<bool> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken = default)
     {
-        if (_busySessions.ContainsKey(sessionId))
+        if (_sessionLeases.IsHeld(sessionId))
         {
             throw new SessionBusyException(sessionId);
         }
@@ -139,7 +134,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
             var threads = IntraOpThreads(_options, loaded.Weights.Config);
             torch.set_num_threads(threads);
             _logger.LogInformation("libtorch intra-op threads: {Threads} (Inference:TorchThreads = {Configured})", threads, _options.TorchThreads);
-            parts = new EngineParts(loaded, _options, _time);
+            parts = new EngineParts(loaded, _options, _time, _sessionLeases);
             _model = loaded.Description;
             _tokenizer = loaded.Tokenizer;
             _maxContext = parts.MaxContext;
@@ -190,9 +185,9 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
         Interlocked.Decrement(ref _inFlight);
         if (request.Sequence.Request.SessionId is { } sessionId)
         {
-            _busySessions.TryRemove(sessionId, out _);
+            _sessionLeases.Release(sessionId);
         }
-        var seconds = (DateTimeOffset.UtcNow - request.Sequence.SubmittedAt).TotalSeconds;
+        var seconds = (_time.GetUtcNow() - request.Sequence.SubmittedAt).TotalSeconds;
         _meanRequestSeconds = 0.9 * _meanRequestSeconds + 0.1 * seconds;
     }
 

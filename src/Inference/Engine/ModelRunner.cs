@@ -1,5 +1,6 @@
 using GqaService.Inference.KvCache;
 using GqaService.Inference.Model;
+using GqaService.Inference.Sampling;
 using GqaService.Inference.Scheduling;
 using static TorchSharp.torch;
 
@@ -7,11 +8,14 @@ namespace GqaService.Inference.Engine;
 
 /// <summary>
 /// The seam between integers and tensors: turns a <see cref="ScheduledBatch"/> into one decoder forward over the paged
-/// KV pool and hands back plain float logits. One dispose scope per step releases every temporary. Engine thread only.
+/// KV pool, with logits (final norm and classifier) only for the rows that sample, samples them in libtorch and copies out
+/// only their token ids. One dispose scope per step releases every temporary. Owns the sampler. Engine thread only.
 /// </summary>
-public sealed class ModelRunner(TransformerDecoder decoder, KvPool pool)
+internal sealed class ModelRunner(TransformerDecoder decoder, KvPool pool) : IStepRunner, IDisposable
 {
-    public StepLogits Run(ScheduledBatch batch)
+    private readonly TensorSampler _sampler = new(decoder.Config.VocabSize);
+
+    public StepOutput Execute(ScheduledBatch batch, SamplingBatch sampling)
     {
         using var scope = NewDisposeScope();
         foreach (var copy in batch.Copies)
@@ -21,16 +25,17 @@ public sealed class ModelRunner(TransformerDecoder decoder, KvPool pool)
         var inputs = new List<(IReadOnlyList<int> NewTokens, int[] ContextSlots)>(batch.Work.Count);
         foreach (var (sequence, count) in batch.Work)
         {
-            var kv = sequence.Kv!;
-            var start = kv.Length;
-            inputs.Add((sequence.Tokens.Skip(start).Take(count).ToArray(), kv.SlotsUpTo(start + count)));
+            var start = sequence.Kv!.Length;
+            inputs.Add((sequence.Tokens.Skip(start).Take(count).ToArray(), sequence.Kv.SlotsUpTo(start + count)));
         }
-        var logits = decoder.Forward(DecoderInput.From(ForwardBatch.Create(inputs)), pool);
-        var values = logits.data<float>().ToArray();
-        for (var i = 0; i < batch.Work.Count; i++)
+        var needsLogits = new bool[batch.Work.Count];
+        foreach (var row in sampling.Rows)
         {
-            batch.Work[i].Sequence.Kv!.Append(inputs[i].NewTokens);
+            needsLogits[row] = true;
         }
-        return new StepLogits(values, decoder.Config.VocabSize);
+        var logits = decoder.Forward(DecoderInput.From(ForwardBatch.Create(inputs, needsLogits: needsLogits)), pool); // [sampling rows, vocab]
+        return new StepOutput(_sampler.Sample(logits, sampling));
     }
+
+    public void Dispose() => _sampler.Dispose();
 }

@@ -7,11 +7,14 @@ namespace GqaService.Inference.KvCache;
 /// </summary>
 public sealed class Session
 {
-    internal Session(string id, KvSequence sequence, DateTimeOffset lastUsed)
+    private readonly SessionLeases _leases;
+
+    internal Session(string id, KvSequence sequence, DateTimeOffset lastUsed, SessionLeases leases)
     {
         Id = id;
         Sequence = sequence;
         LastUsed = lastUsed;
+        _leases = leases;
     }
 
     public string Id { get; }
@@ -19,8 +22,13 @@ public sealed class Session
     /// <summary>Empty once the session has been removed or evicted.</summary>
     public KvSequence Sequence { get; }
 
-    public DateTimeOffset LastUsed { get; internal set; }
+    public DateTimeOffset LastUsed { get; private set; }
 
-    /// <summary>A request of this session is running; active sessions are never evicted or removed.</summary>
-    public bool Active { get; internal set; }
+    internal void MarkUsed(DateTimeOffset now) => LastUsed = now;
+
+    /// <summary>A request of this session is in flight (it holds the session's lease); active sessions are never evicted or removed.</summary>
+    public bool Active => _leases.IsHeld(Id);
+
+    /// <summary>Its place in the store's least-recently-used order.</summary>
+    internal LinkedListNode<Session>? RecencyNode { get; set; }
 }

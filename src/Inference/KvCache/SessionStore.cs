@@ -4,7 +4,8 @@ using GqaService.Inference.Engine;
 namespace GqaService.Inference.KvCache;
 
 /// <summary>
-/// Session id → <see cref="Session"/>, with least-recently-used eviction of idle sessions.
+/// Session id → <see cref="Session"/>, with least-recently-used eviction of idle sessions. Sessions are kept in the order
+/// they were last used, so finding the eviction victim walks past busy sessions only, never the whole store.
 /// Evicting or removing a session only drops its block references: blocks it shares with running sequences
 /// (or other sessions) stay allocated, so the freed-block counts reported here are the blocks actually freed.
 /// Not thread-safe: the single engine thread owns it.
@@ -12,9 +13,11 @@ namespace GqaService.Inference.KvCache;
 public sealed class SessionStore
 {
     private readonly Dictionary<string, Session> sessions = new(StringComparer.Ordinal);
+    private readonly LinkedList<Session> leastRecentFirst = new();
     private readonly TimeProvider time;
+    private readonly SessionLeases leases;
 
-    public SessionStore(BlockAllocator allocator, PrefixBlockIndex index, int blockSize, TimeProvider time)
+    public SessionStore(BlockAllocator allocator, PrefixBlockIndex index, int blockSize, TimeProvider time, SessionLeases? leases = null)
     {
         ArgumentNullException.ThrowIfNull(allocator);
         ArgumentNullException.ThrowIfNull(index);
@@ -24,6 +27,7 @@ public sealed class SessionStore
         PrefixIndex = index;
         BlockSize = blockSize;
         this.time = time;
+        this.leases = leases ?? new SessionLeases();
     }
 
     public BlockAllocator Allocator { get; }
@@ -32,32 +36,47 @@ public sealed class SessionStore
     public int Count => sessions.Count;
     public IReadOnlyCollection<Session> Sessions => sessions.Values;
 
+    /// <summary>Sessions looked at by eviction so far: what makes eviction's cost visible to tests.</summary>
+    internal long SessionsVisited { get; private set; }
+
     /// <summary>The existing session, or a new idle one with an empty sequence (LastUsed = now).</summary>
     public Session GetOrCreate(string id)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         if (!sessions.TryGetValue(id, out var session))
         {
-            session = new Session(id, new KvSequence(Allocator, PrefixIndex, BlockSize), time.GetUtcNow());
+            session = new Session(id, new KvSequence(Allocator, PrefixIndex, BlockSize), time.GetUtcNow(), leases);
             sessions.Add(id, session);
+            session.RecencyNode = leastRecentFirst.AddLast(session);
         }
         return session;
     }
 
     public bool TryGet(string id, [NotNullWhen(true)] out Session? session) => sessions.TryGetValue(id, out session);
 
+    /// <summary>Takes the session's lease (a no-op when already held) and marks it used now.</summary>
     public void MarkActive(Session session)
     {
         EnsureOwned(session);
-        session.Active = true;
-        session.LastUsed = time.GetUtcNow();
+        leases.TryAcquire(session.Id);
+        Touch(session);
     }
 
+    /// <summary>Gives the session's lease back and marks it used now.</summary>
     public void MarkIdle(Session session)
     {
         EnsureOwned(session);
-        session.Active = false;
-        session.LastUsed = time.GetUtcNow();
+        leases.Release(session.Id);
+        Touch(session);
+    }
+
+    /// <summary>Marks the session used now: it becomes the last to be evicted.</summary>
+    public void Touch(Session session)
+    {
+        EnsureOwned(session);
+        session.MarkUsed(time.GetUtcNow());
+        leastRecentFirst.Remove(session.RecencyNode!);
+        leastRecentFirst.AddLast(session.RecencyNode!);
     }
 
     /// <summary>Drops the session and its block references; false when unknown; <see cref="SessionBusyException"/> when active.</summary>
@@ -84,12 +103,10 @@ public sealed class SessionStore
     public bool TryEvictLeastRecentlyUsed([NotNullWhen(true)] out string? evictedId, out int freedBlocks)
     {
         Session? oldest = null;
-        foreach (var session in sessions.Values)
+        for (var node = leastRecentFirst.First; node is not null && oldest is null; node = node.Next)
         {
-            if (!session.Active && (oldest is null || session.LastUsed < oldest.LastUsed))
-            {
-                oldest = session;
-            }
+            SessionsVisited++;
+            oldest = node.Value.Active ? null : node.Value;
         }
         if (oldest is null)
         {
@@ -108,13 +125,37 @@ public sealed class SessionStore
     public int EvictIdleOlderThan(TimeSpan maxIdle, out int freedBlocks)
     {
         var now = time.GetUtcNow();
-        var stale = sessions.Values.Where(s => !s.Active && now - s.LastUsed > maxIdle).ToList();
+        var evicted = 0;
         freedBlocks = 0;
-        foreach (var session in stale)
+        // Oldest first: the walk ends at the first idle session that is recent enough (busy ones are stepped over).
+        for (var node = leastRecentFirst.First; node is not null;)
         {
+            SessionsVisited++;
+            var session = node.Value;
+            node = node.Next;
+            if (session.Active)
+            {
+                continue;
+            }
+            if (now - session.LastUsed <= maxIdle)
+            {
+                break;
+            }
             freedBlocks += Drop(session);
+            evicted++;
         }
-        return stale.Count;
+        return evicted;
+    }
+
+    /// <summary>Blocks that evicting every idle session would free now.</summary>
+    public int EvictableBlocks()
+    {
+        var total = 0;
+        foreach (var session in leastRecentFirst)
+        {
+            total += session.Active ? 0 : FreeableBlocks(session);
+        }
+        return total;
     }
 
     /// <summary>Blocks evicting <paramref name="session"/> would free now: those only it references (refCount 1).</summary>
@@ -140,6 +181,8 @@ public sealed class SessionStore
     private int Drop(Session session)
     {
         sessions.Remove(session.Id);
+        leastRecentFirst.Remove(session.RecencyNode!);
+        session.RecencyNode = null;
         return session.Sequence.ReleaseAll();
     }
 

@@ -1,9 +1,9 @@
 namespace GqaService.Inference.Sampling;
 
 /// <summary>
-/// What one step samples, in integers and plain numbers: for each sampling row, the batch row whose logits it reads and that
+/// What one step samples, in integers and plain numbers: for each sampling row, the scheduled sequence it belongs to and that
 /// request's parameters, plus the one uniform draw in [0, 1) its seeded stream gave for this token. Rows of unfinished
-/// prefill chunks are absent: nothing is sampled for them.
+/// prefill chunks are absent: nothing is sampled for them, and the decoder computes no logits for them.
 /// </summary>
 public sealed class SamplingBatch
 {
@@ -16,7 +16,7 @@ public sealed class SamplingBatch
 
     public int Count => _rows.Count;
 
-    /// <summary>Batch row (index into the step's scheduled work) of each sampling row.</summary>
+    /// <summary>Index into the step's scheduled work of each sampling row, ascending.</summary>
     public IReadOnlyList<int> Rows => _rows;
 
     /// <summary>True when every row is greedy: the sampler then only takes an argmax.</summary>
@@ -25,6 +25,10 @@ public sealed class SamplingBatch
     /// <summary>Adds one row; <paramref name="uniform"/> is ignored for greedy parameters.</summary>
     public void Add(int batchRow, SamplingParameters parameters, double uniform)
     {
+        if (_rows.Count > 0 && batchRow <= _rows[^1])
+        {
+            throw new ArgumentException("Sampling rows are added in ascending batch order.", nameof(batchRow));
+        }
         var greedy = parameters.IsGreedy;
         _rows.Add(batchRow);
         _greedy.Add(greedy);

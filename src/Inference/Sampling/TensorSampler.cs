@@ -34,32 +34,31 @@ public sealed class TensorSampler : IDisposable
     }
 
     /// <summary>
-    /// The chosen id of each row of <paramref name="batch"/>, reading row <c>batch.Rows[i]</c> of <paramref name="logits"/>
-    /// (<c>[batch rows, vocab]</c>). Temporaries are released before it returns.
+    /// The chosen id of each row of <paramref name="batch"/>; row i of <paramref name="logits"/> (<c>[batch.Count, vocab]</c>)
+    /// holds sampling row i's logits. Temporaries are released before it returns.
     /// </summary>
     public int[] Sample(Tensor logits, SamplingBatch batch)
     {
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(batch);
-        if (logits.dim() != 2 || logits.shape[1] != _vocabSize)
+        if (logits.dim() != 2 || logits.shape[0] != batch.Count || logits.shape[1] != _vocabSize)
         {
-            throw new ArgumentException($"Expected logits [rows, {_vocabSize}]; got [{string.Join(", ", logits.shape)}].", nameof(logits));
+            throw new ArgumentException($"Expected logits [{batch.Count}, {_vocabSize}]; got [{string.Join(", ", logits.shape)}].", nameof(logits));
         }
         if (batch.Count == 0)
         {
             return [];
         }
         using var scope = NewDisposeScope();
-        var rows = logits.index_select(0, tensor(batch.Rows.Select(r => (long)r).ToArray()));
-        var greedyIds = rows.nan_to_num(nan: double.NegativeInfinity).argmax(1, keepdim: true); // [R, 1]
-        var chosen = batch.AllGreedy ? greedyIds : where(tensor(batch.Greedy).unsqueeze(1), greedyIds, Draw(rows, batch));
+        var greedyIds = logits.nan_to_num(nan: double.NegativeInfinity).argmax(1, keepdim: true); // [R, 1]
+        var chosen = batch.AllGreedy ? greedyIds : where(tensor(batch.Greedy).unsqueeze(1), greedyIds, Draw(logits, batch));
         return Array.ConvertAll(chosen.flatten().data<long>().ToArray(), id => (int)id);
     }
 
-    private Tensor Draw(Tensor rows, SamplingBatch batch)
+    private Tensor Draw(Tensor logits, SamplingBatch batch)
     {
         var count = batch.Count;
-        var scaled = rows.to(ScalarType.Float64).nan_to_num(nan: double.NegativeInfinity).div(tensor(batch.Temperatures).view(count, 1));
+        var scaled = logits.to(ScalarType.Float64).nan_to_num(nan: double.NegativeInfinity).div(tensor(batch.Temperatures).view(count, 1));
         var (sorted, order) = scaled.sort(1, descending: true, stable: true);
         // Unnormalised weights, largest first: exp(l - max) is 1 for the leader and cannot overflow.
         var weights = sorted.add(sorted.narrow(1, 0, 1), _minusOne).exp_();

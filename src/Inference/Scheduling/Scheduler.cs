@@ -6,14 +6,16 @@ namespace GqaService.Inference.Scheduling;
 /// Iteration-level (continuous batching) policy: every step, running sequences go first, oldest first, one decode token
 /// or one prefill chunk each; then waiting requests are admitted while the step's token budget and the KV blocks allow.
 /// When a running sequence needs a block and none is free (even after evicting idle sessions), the newest running sequence
-/// is preempted: its blocks are released and it is re-queued at the front, to be recomputed later. Integers only, no
-/// tensors; engine thread only.
+/// is preempted: its blocks are released and it is re-queued at the front, to be recomputed later. A sequence is refused as
+/// unservable only when it could not fit even with every other block released. Integers only, no tensors; engine thread only.
 /// </summary>
-public sealed class Scheduler(SchedulerLimits limits, BlockAllocator allocator, SessionStore sessions)
+public sealed class Scheduler(SchedulerLimits limits, BlockAllocator allocator, SessionStore sessions, TimeProvider time)
 {
     private readonly LinkedList<Sequence> _waiting = new();
     private readonly List<Sequence> _running = [];
     private double _meanOutputTokens = -1;
+    /// <summary>Blocks idle sessions would free, counted once per step (a lower bound as the step goes on).</summary>
+    private int? _evictableThisStep;
 
     public IReadOnlyCollection<Sequence> Waiting => _waiting;
     public IReadOnlyList<Sequence> Running => _running;
@@ -40,6 +42,7 @@ public sealed class Scheduler(SchedulerLimits limits, BlockAllocator allocator, 
         var preempted = new List<Sequence>();
         var unservable = new List<Sequence>();
         var budget = limits.MaxBatchedTokens;
+        _evictableThisStep = null;
 
         for (var i = 0; i < _running.Count && work.Count < limits.MaxSequencesPerStep && budget > 0;)
         {
@@ -53,15 +56,22 @@ public sealed class Scheduler(SchedulerLimits limits, BlockAllocator allocator, 
                 continue;
             }
             var victim = _running[^1];
-            if (victim == sequence && i == 0)
+            if (victim != sequence || i > 0)
             {
-                // Alone and still out of blocks: this request can never fit the pool.
-                _running.RemoveAt(i);
-                unservable.Add(sequence);
+                Preempt(victim);
+                preempted.Add(victim);
                 continue;
             }
-            Preempt(victim);
-            preempted.Add(victim);
+            // Alone and still out of blocks: what waiting sequences hold goes next; refused only if even that is not enough.
+            if (ReserveByReleasingWaiting(sequence, count, copies, preempted))
+            {
+                work.Add(new ScheduledWork(sequence, count));
+                budget -= count;
+                i++;
+                continue;
+            }
+            _running.RemoveAt(i);
+            unservable.Add(sequence);
         }
 
         while (_waiting.First is { } next && work.Count < limits.MaxSequencesPerStep && budget > 0)
@@ -80,15 +90,18 @@ public sealed class Scheduler(SchedulerLimits limits, BlockAllocator allocator, 
             }
             if (!TryReserve(sequence, count, copies))
             {
-                if (nothingRuns)
+                if (!nothingRuns)
                 {
-                    _waiting.RemoveFirst();
+                    break;
+                }
+                if (!ReserveByReleasingWaiting(sequence, count, copies, preempted))
+                {
+                    _waiting.Remove(sequence);
                     unservable.Add(sequence);
                     continue;
                 }
-                break;
             }
-            _waiting.RemoveFirst();
+            _waiting.Remove(sequence);
             sequence.Status = SequenceStatus.Running;
             InsertByArrival(sequence);
             work.Add(new ScheduledWork(sequence, count));
@@ -102,9 +115,10 @@ public sealed class Scheduler(SchedulerLimits limits, BlockAllocator allocator, 
     {
         var expectedOutput = (int)Math.Ceiling(_meanOutputTokens < 0 ? sequence.Request.MaxTokens : Math.Min(sequence.Request.MaxTokens, _meanOutputTokens));
         var needed = sequence.Kv!.BlocksNeededFor(sequence.PendingCount + expectedOutput);
-        // Every running sequence may need one more block next step.
-        var evictable = sessions.Sessions.Where(s => !s.Active).Sum(sessions.FreeableBlocks);
-        var available = allocator.FreeBlocks + evictable - _running.Count;
+        // Every running sequence may need one more block next step. Evicting moves blocks from evictable to free, so the sum
+        // stays right as the step evicts.
+        _evictableThisStep ??= sessions.EvictableBlocks();
+        var available = allocator.FreeBlocks + _evictableThisStep.Value - _running.Count;
         return needed <= available;
     }
 
@@ -113,25 +127,56 @@ public sealed class Scheduler(SchedulerLimits limits, BlockAllocator allocator, 
         var before = sequence.Kv!.ReservedBlocks;
         while (!sequence.Kv.TryReserve(count, copies))
         {
-            if (!sessions.TryEvictLeastRecentlyUsed(out _))
+            if (!sessions.TryEvictLeastRecentlyUsed(out _, out var freed))
             {
                 return false;
             }
+            _evictableThisStep -= freed;
         }
         sequence.BlocksAllocated += Math.Max(0, sequence.Kv.ReservedBlocks - before);
         sequence.PeakBlocks = Math.Max(sequence.PeakBlocks, sequence.Kv.ReservedBlocks);
-        sequence.FirstScheduledAt ??= DateTimeOffset.UtcNow;
+        sequence.FirstScheduledAt ??= time.GetUtcNow();
         return true;
+    }
+
+    /// <summary>
+    /// Nothing else runs, yet <paramref name="sequence"/> is out of blocks: waiting sequences that hold KV (a session's cache,
+    /// a preempted prefix) give it back, newest first, until the reservation fits. False when it cannot fit even then: the
+    /// whole pool is smaller than what it needs.
+    /// </summary>
+    private bool ReserveByReleasingWaiting(Sequence sequence, int count, List<BlockCopy> copies, List<Sequence> preempted)
+    {
+        for (var node = _waiting.Last; node is not null; node = node.Previous)
+        {
+            var holder = node.Value;
+            if (holder == sequence || holder.Kv is not { ReservedBlocks: > 0 })
+            {
+                continue;
+            }
+            ReleaseKv(holder);
+            preempted.Add(holder);
+            if (TryReserve(sequence, count, copies))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void Preempt(Sequence victim)
     {
         _running.Remove(victim);
-        victim.RecomputedTokens += victim.ComputedCount;
-        victim.Preemptions++;
-        victim.Kv!.ReleaseAll();
+        ReleaseKv(victim);
         victim.Status = SequenceStatus.Waiting;
         _waiting.AddFirst(victim);
+    }
+
+    /// <summary>Drops a sequence's K/V; whatever it had computed is computed again when it runs.</summary>
+    private static void ReleaseKv(Sequence sequence)
+    {
+        sequence.RecomputedTokens += sequence.ComputedCount;
+        sequence.Preemptions++;
+        sequence.Kv!.ReleaseAll();
     }
 
     private void InsertByArrival(Sequence sequence)

@@ -45,7 +45,9 @@ public sealed class SessionStoreTests
         var middleIdle = Idle("middle", tokens: 20);
         var newIdle = Idle("new", tokens: 20);
         store.MarkActive(oldestButActive);
-        oldestButActive.LastUsed = clock.GetUtcNow().AddHours(-1);
+        clock.Advance(TimeSpan.FromHours(-1));
+        store.Touch(oldestButActive);
+        clock.Advance(TimeSpan.FromHours(1));
 
         Assert.True(store.TryEvictLeastRecentlyUsed(out var first, out var freed));
         Assert.Equal("old", first);
@@ -73,8 +75,9 @@ public sealed class SessionStoreTests
         clock.Advance(TimeSpan.FromMinutes(5));
         Idle("new", tokens: 5);
         var busy = Idle("busy", tokens: 5);
+        clock.Advance(TimeSpan.FromDays(-1));
         store.MarkActive(busy);
-        busy.LastUsed = clock.GetUtcNow().AddDays(-1);
+        clock.Advance(TimeSpan.FromDays(1));
         clock.Advance(TimeSpan.FromMinutes(1));
 
         // Idle ages now: old 16m03s, middle 6m02s, new 1m01s; busy is a day old but active.

@@ -119,15 +119,16 @@ public sealed class TensorSamplerTests
     }
 
     [Fact]
-    public void OnlyTheListedRowsAreSampled_InTheirOrder()
+    public void LogitRowsMustMatchTheSamplingRows()
     {
-        var rows = Enumerable.Range(0, 5).Select(_ => Logits(300, spread: 8)).ToArray();
+        var rows = Enumerable.Range(0, 3).Select(_ => Logits(300, spread: 8)).ToArray();
         var batch = new SamplingBatch();
-        batch.Add(3, SamplingParameters.Greedy, 0);
-        batch.Add(0, SamplingParameters.Greedy, 0);
+        batch.Add(1, SamplingParameters.Greedy, 0);
+        batch.Add(4, SamplingParameters.Greedy, 0);
 
-        Assert.Equal([ReferenceSampler.Argmax(rows[3]), ReferenceSampler.Argmax(rows[0])], Sample(rows, batch));
-        Assert.Empty(Sample(rows, new SamplingBatch()));
+        Assert.Throws<ArgumentException>(() => Sample(rows, batch));
+        Assert.Equal([ReferenceSampler.Argmax(rows[0]), ReferenceSampler.Argmax(rows[1])], Sample(rows[..2], batch));
+        Assert.Throws<ArgumentException>(() => batch.Add(2, SamplingParameters.Greedy, 0));
     }
 
     private static int[] Sample(float[][] rows, SamplingBatch batch)

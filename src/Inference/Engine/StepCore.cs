@@ -1,0 +1,37 @@
+using GqaService.Inference.KvCache;
+using GqaService.Inference.Scheduling;
+
+namespace GqaService.Inference.Engine;
+
+/// <summary>
+/// One engine step, the way vLLM's <c>step()</c> reads: schedule, execute, process outputs; then publish. Deadlines and
+/// idle sessions are settled first so the schedule never includes a request that is already over. Engine thread only.
+/// </summary>
+internal sealed class StepCore(Scheduler scheduler, IStepRunner runner, RequestRegistry requests, OutputProcessor outputs,
+    SnapshotPublisher publisher, EngineMetrics metrics)
+{
+    public void Step()
+    {
+        requests.ExpireDeadlines();
+        requests.SweepIdleSessions();
+        var batch = scheduler.Schedule();
+        requests.OnScheduled(batch);
+        if (!batch.IsEmpty)
+        {
+            var sampling = outputs.PlanSampling(batch);
+            var output = runner.Execute(batch, sampling);
+            metrics.RecordStep(batch.Work.Count, batch.TokenCount);
+            outputs.Process(batch, sampling, output);
+        }
+        Publish();
+    }
+
+    /// <summary>Publishes the memory snapshot, then the final events, so a client that sees its request end also sees its blocks freed.</summary>
+    public void Publish()
+    {
+        if (publisher.TryPublish(force: requests.HasFinalEvents || requests.Count == 0))
+        {
+            requests.DeliverFinalEvents();
+        }
+    }
+}
