@@ -1,0 +1,110 @@
+using System.Threading.Channels;
+using GqaService.Inference.Engine;
+using GqaService.Inference.KvCache;
+using GqaService.Inference.Scheduling;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GqaService.Inference.Tests.Support;
+
+/// <summary>
+/// The engine's step machinery (scheduler, registry, output processor, step core) over a real block allocator and session
+/// store, with a <see cref="FakeStepRunner"/> and a manual clock: steps run when the test calls <see cref="Step"/>.
+/// </summary>
+internal sealed class StepCoreFixture : IDisposable
+{
+    public const int EosTokenId = 2;
+    private readonly EngineMetrics _metrics = new();
+    private readonly Dictionary<string, ChannelReader<GenerationEvent>> _events = [];
+    private readonly Dictionary<string, ActiveRequest> _requests = [];
+    private long _arrivals;
+
+    public StepCoreFixture(int totalBlocks, int blockSize, int maxBatchedTokens = 64, int prefillChunkSize = 64,
+        int maxSequences = 16, TimeSpan? requestTimeout = null, int maxContext = 1024)
+    {
+        Allocator = new BlockAllocator(totalBlocks);
+        Sessions = new SessionStore(Allocator, new PrefixBlockIndex(), blockSize, Clock, Leases);
+        Scheduler = new Scheduler(new SchedulerLimits(maxSequences, maxBatchedTokens, prefillChunkSize, blockSize), Allocator, Sessions, Clock);
+        var settings = new RequestRegistrySettings(requestTimeout ?? TimeSpan.Zero, TimeSpan.Zero, BytesPerBlock: 1000);
+        Requests = new RequestRegistry(settings, Scheduler, Sessions, _metrics, Clock, NullLogger.Instance, OnCompleted);
+        var outputs = new OutputProcessor(Requests, _metrics, Clock, EosTokenId, maxContext);
+        var publisher = new SnapshotPublisher(Scheduler, Sessions, kvBytesPerToken: 64, mhaKvBytesPerToken: 128, _metrics, Clock);
+        Core = new StepCore(Scheduler, Runner, Requests, outputs, publisher, _metrics);
+    }
+
+    public ManualTimeProvider Clock { get; } = new();
+    public SessionLeases Leases { get; } = new();
+    public BlockAllocator Allocator { get; }
+    public SessionStore Sessions { get; }
+    public Scheduler Scheduler { get; }
+    public RequestRegistry Requests { get; }
+    public FakeStepRunner Runner { get; } = new();
+    public StepCore Core { get; }
+    public List<string> Completed { get; } = [];
+
+    /// <summary>Submits and admits a request as the engine does (the session lease is taken on submission).</summary>
+    public string Submit(int promptLength, int maxTokens, string? session = null, DateTimeOffset? deadline = null, string? id = null)
+    {
+        id ??= $"r{_arrivals + 1}";
+        if (session is not null && !Leases.TryAcquire(session))
+        {
+            throw new SessionBusyException(session);
+        }
+        var request = new GenerationRequest
+        {
+            RequestId = id,
+            PromptTokenIds = Enumerable.Range(0, promptLength).Select(i => 3 + (i * 7 + id.Length) % 90).ToArray(),
+            MaxTokens = maxTokens,
+            SessionId = session,
+            Deadline = deadline,
+        };
+        var channel = Channel.CreateUnbounded<GenerationEvent>();
+        var active = new ActiveRequest(new Sequence(request, ++_arrivals, Clock.GetUtcNow()), channel.Writer, text: null);
+        _events[id] = channel.Reader;
+        _requests[id] = active;
+        Requests.Admit(active);
+        return id;
+    }
+
+    public void Cancel(string id) => Requests.Cancel(_requests[id]);
+
+    public Sequence SequenceOf(string id) => _requests[id].Sequence;
+
+    public RecordedStep? Step()
+    {
+        var before = Runner.Steps.Count;
+        Core.Step();
+        return Runner.Steps.Count > before ? Runner.Steps[^1] : null;
+    }
+
+    /// <summary>Steps until nothing is in flight (bounded).</summary>
+    public void RunToCompletion(int maxSteps = 10_000)
+    {
+        for (var i = 0; i < maxSteps && Requests.Count > 0; i++)
+        {
+            Core.Step();
+        }
+        Assert.Equal(0, Requests.Count);
+    }
+
+    /// <summary>Everything the request has streamed so far; the last event is final once it completed.</summary>
+    public List<GenerationEvent> Events(string id)
+    {
+        var events = new List<GenerationEvent>();
+        while (_events[id].TryRead(out var next))
+        {
+            events.Add(next);
+        }
+        return events;
+    }
+
+    private void OnCompleted(ActiveRequest request)
+    {
+        Completed.Add(request.Id);
+        if (request.Sequence.Request.SessionId is { } session)
+        {
+            Leases.Release(session);
+        }
+    }
+
+    public void Dispose() => _metrics.Dispose();
+}
