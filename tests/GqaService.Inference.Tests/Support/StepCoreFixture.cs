@@ -42,7 +42,7 @@ internal sealed class StepCoreFixture : IDisposable
     public List<string> Completed { get; } = [];
 
     /// <summary>Submits and admits a request as the engine does (the session lease is taken on submission).</summary>
-    public string Submit(int promptLength, int maxTokens, string? session = null, DateTimeOffset? deadline = null, string? id = null)
+    public string Submit(int promptLength, int maxTokens, string? session = null, DateTimeOffset? deadline = null, string? id = null, IReadOnlyList<int>? prompt = null)
     {
         id ??= $"r{_arrivals + 1}";
         if (session is not null && !Leases.TryAcquire(session))
@@ -52,7 +52,8 @@ internal sealed class StepCoreFixture : IDisposable
         var request = new GenerationRequest
         {
             RequestId = id,
-            PromptTokenIds = Enumerable.Range(0, promptLength).Select(i => 3 + (i * 7 + id.Length) % 90).ToArray(),
+            // Distinct per request, so no two prompts share a prefix block unless a test passes one.
+            PromptTokenIds = prompt ?? Enumerable.Range(0, promptLength).Select(i => 3 + (int)((i * 7 + _arrivals * 13) % 90)).ToArray(),
             MaxTokens = maxTokens,
             SessionId = session,
             Deadline = deadline,
