@@ -87,29 +87,47 @@ public sealed class StreamingTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task DeadlinePassesBeforeFirstToken_Is503Problem_AndCancelsTheEngineRequest(bool stream)
+    public async Task EngineDeadlinePassesBeforeFirstToken_Is503Problem(bool stream)
     {
-        var engine = new FakeInferenceEngine { StallBeforeFirstToken = true };
-        await using var app = TestApp.Create(engine, new Dictionary<string, string?> { ["Api:RequestTimeoutSeconds"] = "0.3" });
+        var engine = new FakeInferenceEngine { DeadlineAfterTokens = 0 };
+        await using var app = TestApp.Create(engine);
         using var client = app.CreateClient();
 
         var response = await client.PostAsync("/v1/completions", Json.Body(new { prompt = "Hi", stream }));
 
-        await Json.ProblemAsync(response, 503);
-        await engine.CancelledAsync(Assert.Single(engine.Submitted).RequestId).WaitAsync(TimeSpan.FromSeconds(1));
+        var problem = await Json.ProblemAsync(response, 503);
+        Assert.Equal("The request timed out before generation started.", problem.GetProperty("title").GetString());
+        Assert.Equal("deadline_exceeded", problem.GetProperty("code").GetString());
+        Assert.Null(Assert.Single(engine.Submitted).Deadline);
     }
 
     [Fact]
-    public async Task DeadlinePassesAfterTokens_NonStreamed_Is503SayingGenerationHadStarted()
+    public async Task EngineDeadlinePassesAfterTokens_NonStreamed_Is503SayingGenerationHadStarted()
     {
-        var engine = new FakeInferenceEngine { Script = "abcdef", PauseAfterTokens = 2 };
-        await using var app = TestApp.Create(engine, new Dictionary<string, string?> { ["Api:RequestTimeoutSeconds"] = "0.3" });
+        var engine = new FakeInferenceEngine { Script = "abcdef", DeadlineAfterTokens = 2 };
+        await using var app = TestApp.Create(engine);
         using var client = app.CreateClient();
 
         var problem = await Json.ProblemAsync(await client.PostAsync("/v1/completions", Json.Body(new { prompt = "Hi" })), 503);
 
         Assert.Equal("The request timed out during generation.", problem.GetProperty("title").GetString());
-        Assert.Contains("after 2 generated tokens", problem.GetProperty("detail").GetString());
+        Assert.Contains("produced 2 generated tokens", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task EngineDeadlinePassesMidStream_EndsWithATimeoutErrorEventAndDone()
+    {
+        var engine = new FakeInferenceEngine { Script = "abcdef", DeadlineAfterTokens = 2 };
+        await using var app = TestApp.Create(engine);
+        using var client = app.CreateClient();
+
+        var response = await client.PostAsync("/v1/completions", Json.Body(new { prompt = "Hi", stream = true }));
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("\"code\":\"deadline_exceeded\"", body);
+        Assert.Contains("\"type\":\"timeout\"", body);
+        Assert.EndsWith("data: [DONE]\n\n", body);
     }
 
     [Fact]

@@ -21,14 +21,14 @@ public static class ProblemResults
         TypedResults.Problem(exception.Message, statusCode: StatusCodes.Status409Conflict, title: "The session is busy.",
             extensions: new Dictionary<string, object?> { ["session_id"] = exception.SessionId });
 
-    /// <summary>The deadline passed; a non-streamed request that had already produced tokens must not claim it never started.</summary>
-    public static ProblemHttpResult Timeout(TimeSpan timeout, int tokensProduced = 0) => tokensProduced == 0
-        ? TypedResults.Problem($"No token was produced within the request timeout of {timeout.TotalSeconds:0.###} s.",
-            statusCode: StatusCodes.Status503ServiceUnavailable, title: "The request timed out before generation started.")
+    /// <summary>The engine's deadline passed; a non-streamed request that had already produced tokens must not claim it never started.</summary>
+    public static ProblemHttpResult Timeout(string engineMessage, int tokensProduced = 0) => tokensProduced == 0
+        ? TypedResults.Problem(engineMessage, statusCode: StatusCodes.Status503ServiceUnavailable,
+            title: "The request timed out before generation started.", extensions: new Dictionary<string, object?> { ["code"] = GenerationFailed.DeadlineExceeded })
         : TypedResults.Problem(
-            $"The request timeout of {timeout.TotalSeconds:0.###} s passed after {tokensProduced} generated tokens; the partial output was discarded. " +
-            "Ask for fewer max_tokens, or stream.",
-            statusCode: StatusCodes.Status503ServiceUnavailable, title: "The request timed out during generation.");
+            $"{engineMessage} It had produced {tokensProduced} generated tokens; the partial output was discarded. Ask for fewer max_tokens, or stream.",
+            statusCode: StatusCodes.Status503ServiceUnavailable, title: "The request timed out during generation.",
+            extensions: new Dictionary<string, object?> { ["code"] = GenerationFailed.DeadlineExceeded });
 
     /// <summary>Conditions of load or time (deadline, KV exhausted, shutdown) are 503: retrying later can succeed. Anything else is 500.</summary>
     public static ProblemHttpResult EngineFailed(string code, string message) =>

@@ -7,8 +7,8 @@ using GqaService.Inference.Engine;
 namespace GqaService.Api.Generation;
 
 /// <summary>
-/// One admitted request seen from the HTTP side: reads the engine's events under the request deadline and the client's
-/// abort, measures TTFT and inter-token gaps, owns the "engine.queue"/"engine.generate" spans, and records the request's
+/// One admitted request seen from the HTTP side: reads the engine's events until the client aborts (deadlines are the
+/// engine's: it ends a late request with a deadline_exceeded failure), measures TTFT and inter-token gaps, owns the "engine.queue"/"engine.generate" spans, and records the request's
 /// metrics and log line exactly once. Disposing cancels the engine request (a no-op once it finished). Not thread-safe:
 /// one handler (or one stream writer) drives it.
 /// </summary>
@@ -21,7 +21,6 @@ internal sealed class ActiveGeneration : IDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly CancellationToken _clientAborted;
-    private readonly CancellationTokenSource _deadline;
     private readonly CancellationTokenRegistration _abortRegistration;
     private readonly long _started;
     private readonly ActivityContext _parent;
@@ -34,29 +33,26 @@ internal sealed class ActiveGeneration : IDisposable
     private bool _completed;
 
     public ActiveGeneration(GenerationHandle handle, PreparedGeneration prepared, string endpoint, long started, ActivityContext parent,
-        Activity? queueSpan, ApiTelemetry telemetry, ILogger logger, TimeProvider time, TimeSpan timeout, CancellationToken clientAborted)
+        Activity? queueSpan, ApiTelemetry telemetry, ILogger logger, TimeProvider time, CancellationToken clientAborted)
     {
         (_handle, _prepared, _endpoint, _started, _queueSpan) = (handle, prepared, endpoint, started, queueSpan);
         (_telemetry, _logger, _time, _clientAborted) = (telemetry, logger, time, clientAborted);
         _parent = parent;
-        _deadline = CancellationTokenSource.CreateLinkedTokenSource(clientAborted);
-        _deadline.CancelAfter(timeout);
         // Free the engine's KV blocks the moment the client goes, even while a write is blocked.
         _abortRegistration = clientAborted.Register(handle.Cancel);
     }
 
     public bool ClientGone => _clientAborted.IsCancellationRequested;
-    public bool TimedOut => _deadline.IsCancellationRequested && !ClientGone;
     public string Text => _text.ToString();
     public IReadOnlyList<int> TokenIds => _tokenIds;
     public CancellationToken ClientAborted => _clientAborted;
 
-    /// <summary>The next event, or null when the deadline passed, the client left, or the engine closed the stream early.</summary>
+    /// <summary>The next event, or null when the client left or the engine closed the stream early.</summary>
     public async ValueTask<GenerationEvent?> ReadAsync()
     {
         try
         {
-            while (await _handle.Events.WaitToReadAsync(_deadline.Token))
+            while (await _handle.Events.WaitToReadAsync(_clientAborted))
             {
                 if (_handle.Events.TryRead(out var next))
                 {
@@ -96,8 +92,7 @@ internal sealed class ActiveGeneration : IDisposable
     {
         _abortRegistration.Dispose();
         _handle.Dispose();
-        Complete(ClientGone ? RequestOutcome.ClientCancelled : TimedOut ? RequestOutcome.Timeout : RequestOutcome.EngineFailed);
-        _deadline.Dispose();
+        Complete(ClientGone ? RequestOutcome.ClientCancelled : RequestOutcome.EngineFailed);
     }
 
     private void Observe(GenerationEvent next)

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using GqaService.Api.Contracts;
 using GqaService.Api.Errors;
-using GqaService.Api.Hosting;
 using GqaService.Api.Observability;
 using GqaService.Inference.Engine;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -11,18 +10,18 @@ using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 namespace GqaService.Api.Generation;
 
 /// <summary>
-/// The flow both generation endpoints share: submit, wait for the first event under the deadline (503 when it passes before
-/// the response starts), then either collect one JSON body or stream Server-Sent Events. Engine refusals become problem details.
+/// The flow both generation endpoints share: submit, wait for the first event, then either collect one JSON body or stream
+/// Server-Sent Events. Engine refusals and failures become problem details; a deadline is the engine's (it fails the request
+/// with deadline_exceeded), never a second timer here.
 /// </summary>
-public sealed class GenerationRunner(IInferenceEngine engine, IOptionsMonitor<ApiOptions> options, ApiTelemetry telemetry,
+public sealed class GenerationRunner(IInferenceEngine engine, ApiTelemetry telemetry,
     ILogger<GenerationRunner> logger, TimeProvider time, IOptions<JsonOptions> json)
 {
     public async Task<Results<Ok<TResponse>, ServerSentEventsStream<TChunk>, ValidationProblem, ProblemHttpResult>> RunAsync<TResponse, TChunk>(
         PreparedGeneration prepared, ICompletionShape<TResponse, TChunk> shape, HttpContext context)
     {
-        var timeout = options.CurrentValue.RequestTimeout;
         var started = time.GetTimestamp();
-        var request = prepared.Request with { Deadline = time.GetUtcNow() + timeout };
+        var request = prepared.Request;
         var parent = Activity.Current?.Context ?? default;
         var queueSpan = ApiTelemetry.ActivitySource.StartActivity("engine.queue", ActivityKind.Internal, parent);
         GenerationHandle handle;
@@ -36,11 +35,11 @@ public sealed class GenerationRunner(IInferenceEngine engine, IOptionsMonitor<Ap
             queueSpan?.Dispose();
             return Refused<TResponse, TChunk>(refusal, prepared, shape.Endpoint, context);
         }
-        var generation = new ActiveGeneration(handle, prepared, shape.Endpoint, started, parent, queueSpan, telemetry, logger, time, timeout,
+        var generation = new ActiveGeneration(handle, prepared, shape.Endpoint, started, parent, queueSpan, telemetry, logger, time,
             context.RequestAborted);
         var header = new ResponseHeader(request.RequestId, time.GetUtcNow().ToUnixTimeSeconds(), engine.Model.Id);
         var first = await generation.ReadAsync();
-        if (NotStarted(first, generation, timeout, request.RequestId) is { } problem)
+        if (NotStarted(first, generation, request.RequestId) is { } problem)
         {
             generation.Dispose();
             return problem;
@@ -52,13 +51,13 @@ public sealed class GenerationRunner(IInferenceEngine engine, IOptionsMonitor<Ap
         }
         using (generation)
         {
-            return await CollectAsync(generation, first!, prepared, shape, header, timeout);
+            return await CollectAsync(generation, first!, prepared, shape, header);
         }
     }
 
     private static async Task<Results<Ok<TResponse>, ServerSentEventsStream<TChunk>, ValidationProblem, ProblemHttpResult>> CollectAsync<TResponse, TChunk>(
         ActiveGeneration generation, GenerationEvent first, PreparedGeneration prepared, ICompletionShape<TResponse, TChunk> shape,
-        ResponseHeader header, TimeSpan timeout)
+        ResponseHeader header)
     {
         var next = (GenerationEvent?)first;
         while (next is TokenGenerated)
@@ -72,40 +71,49 @@ public sealed class GenerationRunner(IInferenceEngine engine, IOptionsMonitor<Ap
                 var ids = prepared.ReturnTokenIds ? generation.TokenIds.ToList() : null;
                 return TypedResults.Ok(shape.Response(header, generation.Text, ids, finished.Reason.ToWire(), finished.Usage.ToUsage()));
             case GenerationFailed failed:
-                generation.Complete(RequestOutcome.EngineFailed);
-                return ProblemResults.EngineFailed(failed.Code, failed.Message);
+                return Failed(generation, failed);
             default:
-                return Interrupted(generation, timeout);
+                return Interrupted(generation);
         }
     }
 
     /// <summary>A problem when the first event shows the request never produced anything useful; null to go on.</summary>
-    private ProblemHttpResult? NotStarted(GenerationEvent? first, ActiveGeneration generation, TimeSpan timeout, string requestId)
+    private ProblemHttpResult? NotStarted(GenerationEvent? first, ActiveGeneration generation, string requestId)
     {
         switch (first)
         {
             case GenerationFailed failed:
                 CompletionLog.EngineFailed(logger, requestId, failed.Code, failed.Message);
-                generation.Complete(RequestOutcome.EngineFailed);
-                return ProblemResults.EngineFailed(failed.Code, failed.Message);
+                return Failed(generation, failed);
             case null:
             case GenerationFinished { Reason: FinishReason.Cancelled }:
-                return Interrupted(generation, timeout);
+                return Interrupted(generation);
             default:
                 return null;
         }
     }
 
-    private static ProblemHttpResult Interrupted(ActiveGeneration generation, TimeSpan timeout)
+    /// <summary>The engine's failure as a problem; its deadline says whether any output had been produced (and discarded).</summary>
+    private static ProblemHttpResult Failed(ActiveGeneration generation, GenerationFailed failed)
+    {
+        if (failed.Code == GenerationFailed.DeadlineExceeded)
+        {
+            generation.Complete(RequestOutcome.Timeout);
+            return ProblemResults.Timeout(failed.Message, generation.TokenIds.Count);
+        }
+        generation.Complete(RequestOutcome.EngineFailed);
+        return ProblemResults.EngineFailed(failed.Code, failed.Message);
+    }
+
+    private static ProblemHttpResult Interrupted(ActiveGeneration generation)
     {
         if (generation.ClientGone)
         {
             generation.Complete(RequestOutcome.ClientCancelled);
             return ProblemResults.ClientClosed();
         }
-        // The local deadline or the engine's (it reports Cancelled when GenerationRequest.Deadline passes).
-        generation.Complete(RequestOutcome.Timeout);
-        return ProblemResults.Timeout(timeout, generation.TokenIds.Count);
+        generation.Complete(RequestOutcome.EngineFailed);
+        return ProblemResults.EngineFailed("stream_incomplete", "The engine ended the request without finishing it.");
     }
 
     private Results<Ok<TResponse>, ServerSentEventsStream<TChunk>, ValidationProblem, ProblemHttpResult> Refused<TResponse, TChunk>(

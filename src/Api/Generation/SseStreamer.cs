@@ -64,19 +64,19 @@ internal sealed class SseStreamer<TResponse, TChunk>(ActiveGeneration generation
                 break;
             case GenerationFailed failed:
                 CompletionLog.EngineFailed(logger, prepared.Request.RequestId, failed.Code, failed.Message);
-                await sse.WriteAsync(new StreamError(new StreamErrorBody { Message = failed.Message, Type = "server_error", Code = failed.Code }));
-                generation.Complete(RequestOutcome.EngineFailed);
+                var late = failed.Code == GenerationFailed.DeadlineExceeded;
+                await sse.WriteAsync(new StreamError(new StreamErrorBody { Message = failed.Message, Type = late ? "timeout" : "server_error", Code = failed.Code }));
+                generation.Complete(late ? RequestOutcome.Timeout : RequestOutcome.EngineFailed);
                 break;
             default:
-                // Cancelled by the deadline (ours or the engine's), or the engine closed the stream without a final event.
-                var timedOut = generation.TimedOut || last is GenerationFinished;
+                // Cancelled behind the client's back, or the engine closed the stream without a final event.
                 await sse.WriteAsync(new StreamError(new StreamErrorBody
                 {
-                    Message = timedOut ? "The request deadline passed during generation." : "The engine ended the stream without finishing.",
-                    Type = timedOut ? "timeout" : "server_error",
-                    Code = timedOut ? "deadline_exceeded" : "stream_incomplete",
+                    Message = "The engine ended the stream without finishing.",
+                    Type = "server_error",
+                    Code = "stream_incomplete",
                 }));
-                generation.Complete(timedOut ? RequestOutcome.Timeout : RequestOutcome.EngineFailed);
+                generation.Complete(RequestOutcome.EngineFailed);
                 break;
         }
     }

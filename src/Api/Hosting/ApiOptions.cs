@@ -14,15 +14,10 @@ public sealed class ApiOptions
     /// <summary>Largest max_tokens a request may ask for.</summary>
     public int MaxTokensLimit { get; set; } = 4096;
 
-    /// <summary>Deadline of one generation request; passing it before the first token gives 503.</summary>
-    public double RequestTimeoutSeconds { get; set; } = 300;
-
     /// <summary>Bearer keys; empty turns authentication off.</summary>
     public string[] ApiKeys { get; set; } = [];
 
     public RateLimitOptions RateLimit { get; set; } = new();
 
     public OtlpOptions Otlp { get; set; } = new();
-
-    public TimeSpan RequestTimeout => TimeSpan.FromSeconds(RequestTimeoutSeconds);
 }

@@ -20,10 +20,6 @@ internal sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
         {
             failures.Add($"Api:DefaultMaxTokens must lie in 1..Api:MaxTokensLimit (got {options.DefaultMaxTokens}).");
         }
-        if (!(options.RequestTimeoutSeconds > 0))
-        {
-            failures.Add($"Api:RequestTimeoutSeconds must be positive (got {options.RequestTimeoutSeconds}).");
-        }
         if (options.RateLimit.PermitsPerMinute < 0)
         {
             failures.Add($"Api:RateLimit:PermitsPerMinute must be 0 (off) or positive (got {options.RateLimit.PermitsPerMinute}).");

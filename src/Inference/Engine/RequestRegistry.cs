@@ -87,7 +87,7 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
         foreach (var request in _active.Values.Where(r => r.Deadline <= now).ToList())
         {
             var started = request.Sequence.FirstTokenAt is not null;
-            Fail(request, "deadline_exceeded", started
+            Fail(request, GenerationFailed.DeadlineExceeded, started
                 ? "The request passed its deadline while generating."
                 : "The request passed its deadline before it could start.");
         }

@@ -32,6 +32,8 @@ internal sealed class FakeInferenceEngine : IInferenceEngine
     public bool StallBeforeFirstToken { get; set; }
     public int? PauseAfterTokens { get; set; }
     public int? FailAfterTokens { get; set; }
+    /// <summary>After this many tokens the fake ends the request as the engine does when its deadline passes.</summary>
+    public int? DeadlineAfterTokens { get; set; }
     public int CachedPromptTokens { get; set; }
     public ConcurrentQueue<GenerationRequest> Submitted { get; } = new();
     public ConcurrentDictionary<string, SessionInfo> Sessions { get; } = new();
@@ -85,6 +87,11 @@ internal sealed class FakeInferenceEngine : IInferenceEngine
             }
             foreach (var character in Script.Take(request.MaxTokens))
             {
+                if (DeadlineAfterTokens == emitted)
+                {
+                    writer.TryWrite(new GenerationFailed(GenerationFailed.DeadlineExceeded, "The request passed its deadline."));
+                    return;
+                }
                 if (FailAfterTokens == emitted)
                 {
                     writer.TryWrite(new GenerationFailed("fake_failure", "The fake engine was told to fail."));
