@@ -4,34 +4,35 @@ using GqaService.Api.Hosting;
 using GqaService.Api.Observability;
 using GqaService.Inference;
 
-if (args.Length > 0 && args[0] == "generate")
+return await GqaCommandLine.InvokeAsync(args, RunHostAsync);
+
+// The HTTP host: everything the serve command (or no command) runs, configured by appsettings.json, the environment and
+// the command line's settings (which win).
+static async Task<int> RunHostAsync(ServeSettings settings)
 {
-    return await GenerateCommand.RunAsync(args[1..]);
+    var builder = WebApplication.CreateBuilder([.. settings.HostArguments]);
+    builder.Configuration.AddInMemoryCollection(settings.Configuration);
+    builder.Services.AddInference(builder.Configuration);
+    builder.Services.ResolveEnginePaths(builder.Configuration);
+    builder.Services.AddApi();
+    builder.Services.AddApiSwagger();
+    builder.AddApiObservability();
+
+    var app = builder.Build();
+    var instanceId = builder.Configuration["Service:InstanceId"] ?? Environment.MachineName;
+    app.Use(async (context, next) =>
+    {
+        // Lets a reverse proxy's session affinity be observed from outside.
+        context.Response.Headers["X-Served-By"] = instanceId;
+        await next(context);
+    });
+    app.UseApi();
+    app.MapApiSwagger();
+    app.MapHealth();
+    app.MapPrometheusScrapingEndpoint("/metrics");
+    app.MapV1();
+    await app.RunAsync();
+    return 0;
 }
-
-var serveArgs = CommandLineSwitches.ServeArguments(args);
-var builder = WebApplication.CreateBuilder(serveArgs);
-// --model / --tokenizer are short for Inference:ModelPath / Inference:TokenizerPath (also settable in appsettings.json or Inference__ModelPath).
-builder.Configuration.AddCommandLine(serveArgs, CommandLineSwitches.Mappings);
-builder.Services.AddInference(builder.Configuration);
-builder.Services.AddApi();
-builder.Services.AddApiSwagger();
-builder.AddApiObservability();
-
-var app = builder.Build();
-var instanceId = builder.Configuration["Service:InstanceId"] ?? Environment.MachineName;
-app.Use(async (context, next) =>
-{
-    // Lets a reverse proxy's session affinity be observed from outside.
-    context.Response.Headers["X-Served-By"] = instanceId;
-    await next(context);
-});
-app.UseApi();
-app.MapApiSwagger();
-app.MapHealth();
-app.MapPrometheusScrapingEndpoint("/metrics");
-app.MapV1();
-app.Run();
-return 0;
 
 public partial class Program;

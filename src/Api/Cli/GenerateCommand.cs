@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 using GqaService.Inference.Engine;
 using GqaService.Inference.Sampling;
@@ -11,22 +12,17 @@ namespace GqaService.Api.Cli;
 /// </summary>
 public static class GenerateCommand
 {
-    private const string Usage =
-        "usage: generate [--model PATH] [--tokenizer PATH] (--prompt-ids 1,2,3 | --prompt TEXT) [--max-tokens N] [--temperature T] [--top-p P] [--top-k K] [--seed S] [--ignore-eos]";
-
-    public static async Task<int> RunAsync(string[] args)
+    public static Command Create()
     {
-        GenerateArguments parsed;
-        try
-        {
-            parsed = GenerateArguments.Parse(args);
-        }
-        catch (ArgumentException exception)
-        {
-            await Console.Error.WriteLineAsync($"{exception.Message}\n{Usage}");
-            return 2;
-        }
+        var options = new GenerateOptions();
+        var command = new Command("generate", "Load a model, generate once from a prompt, print one JSON object (model, prompt_ids, token_ids, text, finish_reason).");
+        options.AddTo(command);
+        command.SetAction(parse => RunAsync(options.Read(parse, Environment.CurrentDirectory)));
+        return command;
+    }
 
+    public static async Task<int> RunAsync(GenerateArguments parsed)
+    {
         var options = new EngineOptions { ModelPath = parsed.ModelPath, TokenizerPath = parsed.TokenizerPath, MaxSequencesPerStep = 1, MaxBatchedTokens = 1024, PrefillChunkSize = 1024, RequestTimeoutSeconds = 0 };
         using var loggerFactory = LoggerFactory.Create(logging => logging
             .AddSimpleConsole(console => console.SingleLine = true)
