@@ -10,7 +10,11 @@ return await GqaCommandLine.InvokeAsync(args, RunHostAsync);
 // the command line's settings (which win).
 static async Task<int> RunHostAsync(ServeSettings settings)
 {
-    var builder = WebApplication.CreateBuilder([.. settings.HostArguments]);
+    // appsettings.json is read from beside the application, wherever it is started from (the test host names its own root).
+    string[] hostArguments = settings.HostArguments.Any(a => a.StartsWith("--contentRoot=", StringComparison.OrdinalIgnoreCase))
+        ? [.. settings.HostArguments]
+        : [$"--contentRoot={AppContext.BaseDirectory}", .. settings.HostArguments];
+    var builder = WebApplication.CreateBuilder(hostArguments);
     builder.Configuration.AddInMemoryCollection(settings.Configuration);
     builder.Services.AddInference(builder.Configuration);
     builder.Services.ResolveEnginePaths(builder.Configuration);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using GqaService.Api.Tests.Support;
 
@@ -61,21 +60,12 @@ public class GenerateCommandTests
     [Fact]
     public async Task Generate_BadSwitch_PrintsUsage()
     {
-        var (exitCode, _, stderr) = await RunAsync("generate", "--bogus");
+        var (exitCode, stdout, stderr) = await RunAsync("generate", "--bogus");
         Assert.Equal(2, exitCode);
-        Assert.Contains("usage:", stderr);
+        Assert.Contains("Unrecognized command or argument '--bogus'", stderr);
+        Assert.Contains("Usage:", stdout);
     }
 
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "GqaService.Api.dll"));
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) =>
+        ServiceProcess.RunAsync(Environment.CurrentDirectory, args);
 }

@@ -53,7 +53,8 @@ internal sealed class GenerateOptions
 
     public GenerateArguments Read(ParseResult parse, string currentDirectory) => new(
         Absolute(parse.GetValue(Model), currentDirectory), Absolute(parse.GetValue(Tokenizer), currentDirectory),
-        parse.GetValue(PromptIds), parse.GetValue(Prompt), parse.GetValue(MaxTokens), parse.GetValue(Temperature),
+        // An absent array option still reads as an empty array; only a given one is a prompt.
+        parse.GetResult(PromptIds) is null ? null : parse.GetValue(PromptIds), parse.GetValue(Prompt), parse.GetValue(MaxTokens), parse.GetValue(Temperature),
         parse.GetValue(TopP), parse.GetValue(TopK), parse.GetValue(Seed), parse.GetValue(IgnoreEos));
 
     private static string? Absolute(string? path, string currentDirectory) =>

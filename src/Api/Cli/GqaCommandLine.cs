@@ -23,13 +23,13 @@ public static class GqaCommandLine
             "or --Section:Key=value here (--Inference:KvCacheMiB=64, --Api:RateLimit:PermitsPerMinute=60); the command line wins.");
         var rootOptions = new ServeOptions();
         rootOptions.AddTo(root);
-        root.SetAction(parse => serve(rootOptions.Read(parse, Environment.CurrentDirectory, configurationArguments)));
+        root.SetAction(parse => StartupFailure.GuardAsync(serve, rootOptions.Read(parse, Environment.CurrentDirectory, configurationArguments), parse.InvocationConfiguration.Error));
 
         var serveOptions = new ServeOptions();
         var serveCommand = new Command("serve", "Serve the HTTP API (Swagger UI at /swagger, Prometheus metrics at /metrics). " +
             "Any configuration key: --Section:Key=value (sections Inference, Api, Serilog, Service, Kestrel, Logging).");
         serveOptions.AddTo(serveCommand);
-        serveCommand.SetAction(parse => serve(serveOptions.Read(parse, Environment.CurrentDirectory, configurationArguments)));
+        serveCommand.SetAction(parse => StartupFailure.GuardAsync(serve, serveOptions.Read(parse, Environment.CurrentDirectory, configurationArguments), parse.InvocationConfiguration.Error));
         root.Subcommands.Add(serveCommand);
         root.Subcommands.Add(GenerateCommand.Create());
         // "help" as a word, as many tools take it: the same text as --help.
