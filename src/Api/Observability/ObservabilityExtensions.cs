@@ -50,6 +50,7 @@ public static class ObservabilityExtensions
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(ApiTelemetry.SourceName, ApiTelemetry.EngineMeterName)
+                    .AddLatencyViews()
                     .AddAspNetCoreInstrumentation()
                     .AddPrometheusExporter();
                 if (otlpEnabled)
