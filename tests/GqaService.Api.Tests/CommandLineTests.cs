@@ -119,6 +119,9 @@ public sealed class CommandLineTests
         using var models = await http.GetFromJsonAsync<JsonDocument>("/v1/models");
 
         Assert.Equal("stories260K", models!.RootElement.GetProperty("data")[0].GetProperty("id").GetString());
+        Assert.Contains($"model       llama2.c checkpoint {SharedModels.Stories260KBin}", service.Stdout);
+        Assert.Contains("tokenizer   SentencePiece", service.Stdout);
+        Assert.Contains($"listening   [\"{address}\"]", service.Stdout);
     }
 
     /// <summary>

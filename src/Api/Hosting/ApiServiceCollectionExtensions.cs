@@ -21,7 +21,10 @@ public static class ApiServiceCollectionExtensions
         // Let JSON binding failures throw (in every environment) so ApiExceptionHandler can name the offending field.
         services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
-            context.ProblemDetails.Extensions.TryAdd("trace_id", context.HttpContext.TraceIdentifier));
+        {
+            context.ProblemDetails.Extensions.TryAdd("trace_id", context.HttpContext.TraceIdentifier);
+            Observability.ClientErrorLogMiddleware.Remember(context);
+        });
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddApiRateLimiting();
         services.TryAddSingleton(TimeProvider.System);

@@ -35,6 +35,8 @@ public static class ObservabilityExtensions
         }, preserveStaticLogger: true);
 
         builder.Services.AddSingleton<ApiTelemetry>();
+        builder.Services.AddSingleton<StartupSummaryService>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<StartupSummaryService>());
         var otlpEndpoint = builder.Configuration[$"{ApiOptions.SectionName}:Otlp:Endpoint"];
         var otlpEnabled = !string.IsNullOrEmpty(otlpEndpoint) || !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         builder.Services.AddOpenTelemetry()

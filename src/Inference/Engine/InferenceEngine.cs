@@ -177,7 +177,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     /// saves (stories260K: 780 vs 615 tok/s single-stream, 7185 vs 4217 at 16 streams), above it all cores pay off
     /// (random100M: 27.5 vs 22.4 tok/s); see docs/benchmarks.md.
     /// </summary>
-    internal static int IntraOpThreads(EngineOptions options, Model.ModelConfig config) =>
+    public static int IntraOpThreads(EngineOptions options, Model.ModelConfig config) =>
         options.TorchThreads > 0 ? options.TorchThreads : config.Dim < 512 ? 1 : Environment.ProcessorCount;
 
     private void OnRequestCompleted(ActiveRequest request)

@@ -1,0 +1,94 @@
+using GqaService.Api.Generation;
+using GqaService.Api.Hosting;
+using GqaService.Inference.Engine;
+using GqaService.Inference.KvCache;
+using GqaService.Inference.Tokenization;
+
+namespace GqaService.Api.Observability;
+
+/// <summary>
+/// What the service is serving, in one place: the block logged once at start. Built only from what the engine publishes
+/// (its <see cref="ModelDescription"/>, tokenizer and memory snapshot) and the validated options, so a new fact about the
+/// model is one property here and one line in <see cref="StartupSummaryLog"/>. Never holds an API key, only whether keys are on.
+/// </summary>
+public sealed record StartupSummary
+{
+    public required string ModelId { get; init; }
+    public required string ModelSource { get; init; }
+    public required bool IsDemo { get; init; }
+    public required string Family { get; init; }
+    public required string Architecture { get; init; }
+    public required long Parameters { get; init; }
+    public required string Precision { get; init; }
+    public required string TokenizerKind { get; init; }
+    public required string TokenizerSource { get; init; }
+    public required string ChatTemplateSource { get; init; }
+    public required IReadOnlyList<int> EosTokenIds { get; init; }
+    public required int Context { get; init; }
+    public required int ModelContext { get; init; }
+    public required int KvBlocks { get; init; }
+    public required int KvBlockSize { get; init; }
+    public required long KvTokens { get; init; }
+    public required long KvBytes { get; init; }
+    public required long KvMhaEquivalentTokens { get; init; }
+    public required int TorchThreads { get; init; }
+    public required bool ApiKeysEnabled { get; init; }
+    public required int RateLimitPermitsPerMinute { get; init; }
+    public required IReadOnlyList<string> Urls { get; init; }
+
+    public static StartupSummary Create(IInferenceEngine engine, IChatTemplate chatTemplate, EngineOptions engineOptions, ApiOptions apiOptions,
+        IReadOnlyList<string> urls)
+    {
+        var model = engine.Model;
+        var config = model.Config;
+        var memory = engine.GetMemorySnapshot();
+        var context = engineOptions.MaxContext > 0 ? Math.Min(engineOptions.MaxContext, config.MaxContext) : config.MaxContext;
+        return new StartupSummary
+        {
+            ModelId = model.Id,
+            ModelSource = model.Source,
+            IsDemo = model.IsDemo,
+            // Every checkpoint the loaders read today is a Llama-style decoder; ModelDescription will name others.
+            Family = "llama",
+            Architecture = $"{config.NumLayers} layers, dim {config.Dim}, {config.NumHeads} query heads / {config.NumKvHeads} KV heads, vocabulary {config.VocabSize}",
+            Parameters = model.ParameterCount,
+            Precision = PrecisionOf(memory, config),
+            TokenizerKind = KindOf(engine.Tokenizer),
+            TokenizerSource = engine.Tokenizer is null ? "none" : model.IsDemo ? "built-in"
+                : engineOptions.TokenizerPath ?? $"beside the weights ({Inference.Loading.ModelLoader.TokenizerFileName})",
+            ChatTemplateSource = chatTemplate.GetType().Name,
+            EosTokenIds = new[] { config.EosTokenId }.Concat(engine.Tokenizer?.EosTokenId is { } eos ? [eos] : []).Distinct().ToArray(),
+            Context = context,
+            ModelContext = config.MaxContext,
+            KvBlocks = memory.BlocksTotal,
+            KvBlockSize = memory.BlockSize,
+            KvTokens = (long)memory.BlocksTotal * memory.BlockSize,
+            KvBytes = memory.BytesTotal,
+            KvMhaEquivalentTokens = memory.MhaKvBytesPerToken > 0 ? memory.BytesTotal / memory.MhaKvBytesPerToken : 0,
+            TorchThreads = InferenceEngine.IntraOpThreads(engineOptions, config),
+            ApiKeysEnabled = apiOptions.ApiKeys.Length > 0,
+            RateLimitPermitsPerMinute = apiOptions.RateLimit.PermitsPerMinute,
+            Urls = urls,
+        };
+    }
+
+    /// <summary>The element type the KV cache (and so the weights it is computed from) is held in, from its bytes per token.</summary>
+    private static string PrecisionOf(MemorySnapshot memory, Inference.Model.ModelConfig config)
+    {
+        var elements = 2L * config.NumLayers * config.NumKvHeads * config.HeadDim;
+        return elements == 0 || memory.KvBytesPerToken == 0 ? "unknown" : (memory.KvBytesPerToken / elements) switch
+        {
+            4 => "float32",
+            2 => "16-bit",
+            var bytes => $"{bytes} bytes per element",
+        };
+    }
+
+    private static string KindOf(ITextTokenizer? tokenizer) => tokenizer switch
+    {
+        null => "none: prompts must be token ids",
+        SentencePieceTextTokenizer => "SentencePiece",
+        Gpt2TextTokenizer => "GPT-2 byte-level BPE",
+        _ => tokenizer.GetType().Name,
+    };
+}
