@@ -20,11 +20,14 @@ command -v curl >/dev/null || packages+=(curl)
 command -v strip >/dev/null || packages+=(binutils)
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
+# tests/swagger: the Swagger page checked in a real headless browser (driven by npm playwright-core).
+[[ -x /usr/bin/chromium ]] || packages+=(chromium)
 if ((${#packages[@]} > 0)); then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}"
 fi
 # The deployment-file validator's npm packages, exactly as locked.
 (cd tests/deploy/validate && npm ci --no-audit --no-fund --loglevel=error)
-# The xunit tests' npm reference implementations (tests/package.json: @huggingface/jinja and the real chat templates).
+# The xunit tests' npm reference implementations (tests/package.json: @huggingface/jinja and the real chat templates;
+# playwright-core for the Swagger page test).
 (cd tests && npm ci --no-audit --no-fund --loglevel=error)

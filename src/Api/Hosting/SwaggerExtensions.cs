@@ -34,13 +34,15 @@ public static class SwaggerExtensions
                 new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.Object }, Description = "Text parts {\"type\":\"text\",\"text\":\"...\"}." }));
             swagger.DocumentFilter<MetricsDocumentFilter>();
             swagger.OperationFilter<ServerSentEventsOperationFilter>();
-            swagger.AddSecurityDefinition("Bearer", new OpenApiSecurityScheme
+            // After the SSE filter, which adds the text/event-stream content this one gives an example.
+            swagger.OperationFilter<Swagger.TeachingOperationFilter>();
+            swagger.SchemaFilter<Swagger.RequiredFieldsSchemaFilter>();
+            swagger.AddSecurityDefinition(Swagger.TeachingOperationFilter.SchemeName, new OpenApiSecurityScheme
             {
                 Type = SecuritySchemeType.Http,
                 Scheme = "bearer",
                 Description = "Only when Api:ApiKeys is configured: Authorization: Bearer <key>.",
             });
-            swagger.AddSecurityRequirement(document => new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("Bearer", document)] = [] });
         });
         return services;
     }
