@@ -12,28 +12,6 @@ public sealed class SwaggerPageTests
 {
     private static string Script => Path.Combine(ServiceProcess.RepositoryRoot, "tests", "swagger", "try-completions.mjs");
 
-    private static string? MissingTool()
-    {
-        var chromium = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium";
-        if (!File.Exists(chromium))
-        {
-            return $"no Chromium at {chromium} (scripts/install-deps.sh installs Debian's chromium)";
-        }
-        var playwright = Path.Combine(ServiceProcess.RepositoryRoot, "tests", "node_modules", "playwright-core");
-        return Directory.Exists(playwright) ? null : $"npm playwright-core not installed at {playwright} (run scripts/install-deps.sh)";
-    }
-
-    public sealed class ChromiumFactAttribute : FactAttribute
-    {
-        public ChromiumFactAttribute()
-        {
-            if (MissingTool() is { } reason)
-            {
-                Skip = reason;
-            }
-        }
-    }
-
     [ChromiumFact]
     public async Task TryItOut_OnCompletions_WithTheShownExample_Answers200WithText()
     {
