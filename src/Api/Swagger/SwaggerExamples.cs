@@ -40,7 +40,7 @@ internal static class SwaggerExamples
         "415" => Parse("""{ "type": "https://tools.ietf.org/html/rfc9110#section-15.5.16", "title": "Unsupported Media Type", "status": 415, "trace_id": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }"""),
         "429" => Parse("""{ "type": "https://tools.ietf.org/html/rfc6585#section-4", "title": "The engine is overloaded; retry later.", "status": 429, "detail": "256 requests are already waiting.", "retry_after_seconds": 2, "trace_id": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }"""),
         "500" => Parse("""{ "type": "https://tools.ietf.org/html/rfc9110#section-15.6.1", "title": "The engine could not complete the request.", "status": 500, "detail": "The engine failed; see the service log.", "code": "engine_failed", "trace_id": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }"""),
-        "503" => Parse("""{ "type": "https://tools.ietf.org/html/rfc9110#section-15.6.4", "title": "The request timed out before generation started.", "status": 503, "detail": "No token was produced within the request timeout of 300 s.", "trace_id": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }"""),
+        "503" => Parse("""{ "type": "https://tools.ietf.org/html/rfc9110#section-15.6.4", "title": "The request timed out before generation started.", "status": 503, "detail": "The request deadline (Inference:RequestTimeoutSeconds = 300) passed before its first token.", "code": "deadline_exceeded", "trace_id": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }"""),
         _ => null,
     };
 
