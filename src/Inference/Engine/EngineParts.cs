@@ -1,4 +1,5 @@
 using GqaService.Inference.KvCache;
+using GqaService.Inference.Limits;
 using GqaService.Inference.Loading;
 using GqaService.Inference.Model;
 using GqaService.Inference.Scheduling;
@@ -13,7 +14,7 @@ internal sealed class EngineParts : IDisposable
         Config = model.Weights.Config;
         Decoder = new TransformerDecoder(model.Weights);
         BlockSize = options.BlockSize;
-        MaxContext = options.MaxContext > 0 ? Math.Min(options.MaxContext, Config.MaxContext) : Config.MaxContext;
+        MaxContext = ServingLimits.EffectiveContext(Config.MaxContext, options.MaxContext);
         var blocks = KvBudget.Blocks(Config, options, MaxContext);
         Pool = new KvPool(Config, blocks, BlockSize);
         Allocator = new BlockAllocator(blocks);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using GqaService.Inference.KvCache;
+using GqaService.Inference.Limits;
 using GqaService.Inference.Loading;
 using GqaService.Inference.Native;
 using GqaService.Inference.Scheduling;
@@ -32,9 +33,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     private volatile bool _ready;
     private ModelDescription? _model;
     private ITextTokenizer? _tokenizer;
-    private int _maxContext;
-    private int _totalBlocks;
-    private int _blockSize;
+    private ServingLimits? _limits;
 
     public InferenceEngine(IOptions<EngineOptions> options, ILogger<InferenceEngine> logger, TimeProvider? time = null)
     {
@@ -49,7 +48,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     public ModelDescription Model => _model ?? throw new EngineUnavailableException("The model is still loading.");
     public ITextTokenizer? Tokenizer => _tokenizer;
     public bool IsReady => _ready;
-    public int MaxContext => _maxContext;
+    public ServingLimits Limits => _limits ?? throw new EngineUnavailableException("The model is still loading.");
 
     /// <summary>Starts the engine thread; completes once the model is loaded and the KV pool allocated.</summary>
     public Task StartAsync()
@@ -75,7 +74,10 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
         {
             throw new EngineUnavailableException(_stop.IsCancellationRequested ? "The service is shutting down." : "The model is still loading.");
         }
-        RequestValidator.Validate(request, Model.Config, _tokenizer, _options, _maxContext, _totalBlocks, _blockSize);
+        if (GenerationRequestValidator.Validate(request, Limits) is { Count: > 0 } errors)
+        {
+            throw new InvalidGenerationRequestException(errors);
+        }
         if (Interlocked.Increment(ref _inFlight) > _options.MaxSequencesPerStep + _options.MaxWaitingRequests)
         {
             var excess = Interlocked.Decrement(ref _inFlight) - _options.MaxSequencesPerStep - _options.MaxWaitingRequests + 1;
@@ -87,9 +89,9 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
             Interlocked.Decrement(ref _inFlight);
             throw new SessionBusyException(sessionId);
         }
-        if (request.Deadline is null && _options.RequestTimeoutSeconds > 0)
+        if (request.Deadline is null && Limits.RequestTimeout > TimeSpan.Zero)
         {
-            request = request with { Deadline = _time.GetUtcNow().AddSeconds(_options.RequestTimeoutSeconds) };
+            request = request with { Deadline = _time.GetUtcNow() + Limits.RequestTimeout };
         }
         var events = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleWriter = true, SingleReader = true });
         var sequence = new Sequence(request, Interlocked.Increment(ref _arrivals), _time.GetUtcNow());
@@ -142,9 +144,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
             parts = new EngineParts(loaded, _options, _time);
             _model = loaded.Description;
             _tokenizer = loaded.Tokenizer;
-            _maxContext = parts.MaxContext;
-            _totalBlocks = parts.Allocator.TotalBlocks;
-            _blockSize = parts.BlockSize;
+            _limits = ServingLimits.Create(_options, parts.Config, loaded.Tokenizer is not null, parts.Allocator.TotalBlocks * parts.BlockSize);
             LogPool(parts);
         }
         catch (Exception exception)

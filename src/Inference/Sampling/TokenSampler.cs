@@ -6,6 +6,7 @@ namespace GqaService.Inference.Sampling;
 /// Picks the next token from logits: greedy (argmax, ties to the lowest id), or a draw from the temperature-scaled softmax,
 /// restricted first to the <c>TopK</c> most likely tokens and then to the nucleus: the smallest set of most likely tokens
 /// whose (renormalised) mass reaches <c>TopP</c>. All randomness comes from the caller's <see cref="SeededRandom"/>.
+/// Parameters are checked once, at admission (<see cref="GqaService.Inference.Limits.GenerationRequestValidator"/>), not per token.
 /// </summary>
 public static class TokenSampler
 {
@@ -15,7 +16,6 @@ public static class TokenSampler
         {
             throw new ArgumentException("No logits to sample from.", nameof(logits));
         }
-        Validate(parameters);
         if (parameters.IsGreedy)
         {
             return Argmax(logits);
@@ -53,22 +53,6 @@ public static class TokenSampler
             }
         }
         return best;
-    }
-
-    private static void Validate(SamplingParameters parameters)
-    {
-        if (!(parameters.Temperature >= 0) || float.IsInfinity(parameters.Temperature))
-        {
-            throw new ArgumentOutOfRangeException(nameof(parameters), $"temperature must be finite and >= 0, got {parameters.Temperature}.");
-        }
-        if (!(parameters.TopP > 0 && parameters.TopP <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(parameters), $"top_p must lie in (0, 1], got {parameters.TopP}.");
-        }
-        if (parameters.TopK < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(parameters), $"top_k must be >= 0, got {parameters.TopK}.");
-        }
     }
 
     /// <summary>Unnormalised softmax weights in double, dividing (not multiplying by 1/T) so tiny temperatures cannot overflow.</summary>

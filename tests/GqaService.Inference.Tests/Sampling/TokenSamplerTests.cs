@@ -114,12 +114,9 @@ public sealed class TokenSamplerTests
     }
 
     [Fact]
-    public void InvalidParametersAreRejected()
+    public void EmptyLogitsAreRejected()
     {
         var random = new SeededRandom(1);
-        Assert.Throws<ArgumentOutOfRangeException>(() => TokenSampler.Sample(Logits, new SamplingParameters { Temperature = -1 }, random));
-        Assert.Throws<ArgumentOutOfRangeException>(() => TokenSampler.Sample(Logits, new SamplingParameters { Temperature = 1, TopP = 0 }, random));
-        Assert.Throws<ArgumentOutOfRangeException>(() => TokenSampler.Sample(Logits, new SamplingParameters { Temperature = 1, TopK = -2 }, random));
         Assert.Throws<ArgumentException>(() => TokenSampler.Sample([], SamplingParameters.Greedy, random));
     }
 
