@@ -192,7 +192,7 @@ public sealed class RealModelTests
         ["Inference:TokenizerPath"] = SharedModels.Stories260KTokenizer,
     });
 
-    private static async Task WaitUntilReadyAsync(HttpClient client)
+    internal static async Task WaitUntilReadyAsync(HttpClient client)
     {
         var clock = Stopwatch.StartNew();
         while ((await client.GetAsync("/health/ready")).StatusCode != HttpStatusCode.OK)

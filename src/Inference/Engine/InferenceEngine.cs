@@ -65,7 +65,8 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     {
         _ready = false;
         _stop.Cancel();
-        return Task.Run(() => _thread.Join());
+        // A host whose start failed (bad options) disposes an engine whose thread never ran; there is nothing to join.
+        return Volatile.Read(ref _started) == 0 ? Task.CompletedTask : Task.Run(() => _thread.Join());
     }
 
     public GenerationHandle Submit(GenerationRequest request)
