@@ -28,6 +28,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     private readonly Thread _thread;
     private int _inFlight;
     private int _started;
+    private int _stopping;
     private long _arrivals;
     private double _meanRequestSeconds = 1;
     private volatile bool _ready;
@@ -64,7 +65,12 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     public Task StopAsync()
     {
         _ready = false;
-        _stop.Cancel();
+        // The host may stop the engine twice (WebApplication.Run's own shutdown beside the caller's StopAsync) and after
+        // disposing it: cancel once, and never touch the token source again.
+        if (Interlocked.Exchange(ref _stopping, 1) == 0)
+        {
+            _stop.Cancel();
+        }
         // A host whose start failed (bad options) disposes an engine whose thread never ran; there is nothing to join.
         return Volatile.Read(ref _started) == 0 ? Task.CompletedTask : Task.Run(() => _thread.Join());
     }
@@ -212,7 +218,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
 
     public void Dispose()
     {
-        if (!_stop.IsCancellationRequested)
+        if (Volatile.Read(ref _stopping) == 0)
         {
             StopAsync().Wait(TimeSpan.FromSeconds(_options.ShutdownTimeoutSeconds + 5));
         }
