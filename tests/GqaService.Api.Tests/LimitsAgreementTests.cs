@@ -1,6 +1,11 @@
 using System.Net;
 using GqaService.Api.Tests.Support;
 using Microsoft.AspNetCore.Mvc.Testing;
+using GqaService.Api.Hosting;
+using GqaService.Inference;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace GqaService.Api.Tests;
@@ -11,7 +16,7 @@ namespace GqaService.Api.Tests;
 /// </summary>
 public sealed class LimitsAgreementTests
 {
-    private static WebApplicationFactory<Program> CreateApp(IDictionary<string, string?>? extra = null)
+    private static WebApplicationFactory<Program> CreateApp()
     {
         var settings = new Dictionary<string, string?>
         {
@@ -21,10 +26,6 @@ public sealed class LimitsAgreementTests
             ["Inference:DefaultMaxTokens"] = "2",
             ["Inference:MaxSessionIdLength"] = LimitCase.MaxSessionIdLength.ToString(),
         };
-        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
-        {
-            settings[key] = value;
-        }
         return TestApp.CreateReal(settings);
     }
 
@@ -78,9 +79,21 @@ public sealed class LimitsAgreementTests
     [MemberData(nameof(BadSettings))]
     public async Task BadOrMovedSetting_FailsTheStart_NamingIt(string key, string value, string named)
     {
-        await using var app = CreateApp(new Dictionary<string, string?> { [key] = value });
+        // The app's own registrations in a plain host: start runs the options validation (ValidateOnStart) before any
+        // hosted service, so the failure is the validation's, not a side effect of a half-started web host.
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Inference:ModelPath"] = TinyCheckpoints.StoriesShaped,
+            ["Inference:MaxTokensLimit"] = LimitCase.MaxTokensLimit.ToString(),
+            ["Inference:DefaultMaxTokens"] = "2",
+            [key] = value,
+        });
+        builder.Services.AddInference(builder.Configuration);
+        builder.Services.AddApi();
+        using var host = builder.Build();
 
-        var failure = Record.Exception(() => app.CreateClient());
+        var failure = await Record.ExceptionAsync(() => host.StartAsync());
 
         Assert.NotNull(failure);
         Assert.True(failure is OptionsValidationException or InvalidOperationException, failure.ToString());
