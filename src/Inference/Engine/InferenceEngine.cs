@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using GqaService.Inference.KvCache;
+using GqaService.Inference.Limits;
 using GqaService.Inference.Loading;
 using GqaService.Inference.Native;
 using GqaService.Inference.Scheduling;
@@ -26,14 +27,13 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     private readonly Thread _thread;
     private int _inFlight;
     private int _started;
+    private int _stopping;
     private long _arrivals;
     private double _meanRequestSeconds = 1;
     private volatile bool _ready;
     private ModelDescription? _model;
     private ITextTokenizer? _tokenizer;
-    private int _maxContext;
-    private int _totalBlocks;
-    private int _blockSize;
+    private ServingLimits? _limits;
 
     public InferenceEngine(IOptions<EngineOptions> options, ILogger<InferenceEngine> logger, TimeProvider? time = null)
     {
@@ -48,7 +48,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     public ModelDescription Model => _model ?? throw new EngineUnavailableException("The model is still loading.");
     public ITextTokenizer? Tokenizer => _tokenizer;
     public bool IsReady => _ready;
-    public int MaxContext => _maxContext;
+    public ServingLimits Limits => _limits ?? throw new EngineUnavailableException("The model is still loading.");
 
     /// <summary>Starts the engine thread; completes once the model is loaded and the KV pool allocated.</summary>
     public Task StartAsync()
@@ -64,8 +64,14 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     public Task StopAsync()
     {
         _ready = false;
-        _stop.Cancel();
-        return Task.Run(() => _thread.Join());
+        // The host may stop the engine twice (WebApplication.Run's own shutdown beside the caller's StopAsync) and after
+        // disposing it: cancel once, and never touch the token source again.
+        if (Interlocked.Exchange(ref _stopping, 1) == 0)
+        {
+            _stop.Cancel();
+        }
+        // A host whose start failed (bad options) disposes an engine whose thread never ran; there is nothing to join.
+        return Volatile.Read(ref _started) == 0 ? Task.CompletedTask : Task.Run(() => _thread.Join());
     }
 
     public GenerationHandle Submit(GenerationRequest request)
@@ -74,7 +80,10 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
         {
             throw new EngineUnavailableException(_stop.IsCancellationRequested ? "The service is shutting down." : "The model is still loading.");
         }
-        RequestValidator.Validate(request, Model.Config, _tokenizer, _options, _maxContext, _totalBlocks, _blockSize);
+        if (GenerationRequestValidator.Validate(request, Limits) is { Count: > 0 } errors)
+        {
+            throw new InvalidGenerationRequestException(errors);
+        }
         if (Interlocked.Increment(ref _inFlight) > _options.MaxSequencesPerStep + _options.MaxWaitingRequests)
         {
             var excess = Interlocked.Decrement(ref _inFlight) - _options.MaxSequencesPerStep - _options.MaxWaitingRequests + 1;
@@ -137,9 +146,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
             parts = new EngineParts(loaded, _options, _time, _sessionLeases);
             _model = loaded.Description;
             _tokenizer = loaded.Tokenizer;
-            _maxContext = parts.MaxContext;
-            _totalBlocks = parts.Allocator.TotalBlocks;
-            _blockSize = parts.BlockSize;
+            _limits = parts.Limits;
             LogPool(parts);
         }
         catch (Exception exception)
@@ -206,7 +213,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
 
     public void Dispose()
     {
-        if (!_stop.IsCancellationRequested)
+        if (Volatile.Read(ref _stopping) == 0)
         {
             StopAsync().Wait(TimeSpan.FromSeconds(_options.ShutdownTimeoutSeconds + 5));
         }
