@@ -91,7 +91,7 @@ internal static class JinjaFilters
             case "abs":
                 return value switch
                 {
-                    long l => Math.Abs(l),
+                    long l => (object)Math.Abs(l),
                     double d => Math.Abs(d),
                     _ => throw Unsupported(name, value),
                 };

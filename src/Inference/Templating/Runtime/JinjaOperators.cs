@@ -78,7 +78,7 @@ internal static class JinjaOperators
             case "/":
                 return (double)a / b;
             case "**":
-                return b >= 0 ? (long)Math.Pow(a, b) : Math.Pow(a, b);
+                return b >= 0 ? (object)(long)Math.Pow(a, b) : Math.Pow(a, b);
         }
         if (b == 0)
         {
@@ -123,9 +123,10 @@ internal static class JinjaOperators
         var sign = op == "-" ? -1 : 1;
         return operand switch
         {
-            long l => sign * l,
+            // Each arm boxed on its own: a switch of long and double arms would make every result a double.
+            long l => (object)(sign * l),
             double d => sign * d,
-            bool b => sign * (b ? 1L : 0L),
+            bool b => (object)(sign * (b ? 1L : 0L)),
             _ => throw new TemplateRuntimeError($"unary '{op}' cannot be applied to {JinjaValues.TypeName(operand)}"),
         };
     }

@@ -138,9 +138,10 @@ internal static class JinjaValues
     };
 
     /// <summary>
-    /// <c>==</c>: numbers (booleans count as 0 and 1) by value, strings ordinally, lists and dicts element by element;
-    /// none and undefined equal each other (as in the reference, whose <c>==</c> is JavaScript's loose equality on
-    /// them). A string never equals a number.
+    /// <c>==</c> as the reference computes it, JavaScript's loose equality on the underlying values: numbers and booleans
+    /// by numeric value, a string against a number or boolean by the string's numeric value (so <c>'' == false</c>, which
+    /// decides whether Llama 2's template writes an empty system block), strings ordinally, none and undefined equal
+    /// each other. Lists and dicts compare element by element (Python's rule; the reference compares identity).
     /// </summary>
     public static bool AreEqual(object? left, object? right)
     {
@@ -152,7 +153,7 @@ internal static class JinjaValues
         {
             return false;
         }
-        if (AsNumber(left) is { } a && AsNumber(right) is { } b)
+        if (LooseNumber(left, right) is { } a && LooseNumber(right, left) is { } b)
         {
             return a == b;
         }
@@ -164,6 +165,31 @@ internal static class JinjaValues
                 x.Count == y.Count && x.All(entry => y.TryGetValue(entry.Key, out var other) && AreEqual(entry.Value, other)),
             _ => ReferenceEquals(left, right),
         };
+    }
+
+    /// <summary>The numeric value JavaScript's <c>==</c> uses for <paramref name="value"/> when compared with
+    /// <paramref name="other"/>; null when the comparison is not numeric (two strings, or a non-primitive).</summary>
+    private static double? LooseNumber(object? value, object? other)
+    {
+        if (value is string && other is string)
+        {
+            return null;
+        }
+        return value switch
+        {
+            string s when AsNumber(other) is not null => ParseJavaScriptNumber(s),
+            _ => AsNumber(value) is { } number && (other is string || AsNumber(other) is not null) ? number : null,
+        };
+    }
+
+    private static double ParseJavaScriptNumber(string text)
+    {
+        var trimmed = Trim(text);
+        if (trimmed.Length == 0)
+        {
+            return 0;
+        }
+        return double.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : double.NaN;
     }
 
     /// <summary>Orders numbers (and booleans) by value and strings ordinally, as <c>&lt;</c> and <c>sort</c> do.</summary>
