@@ -76,7 +76,8 @@ public sealed class ReferenceTemplateTests(ITestOutputHelper log)
         var identical = compared.Where(result => result.Rendered).Select(result => result.Case.TemplateName).Distinct().Count();
         log.WriteLine($"{identical} templates render identically; {refused.Count} refused at parse:");
         refused.ForEach(log.WriteLine);
-        Assert.True(identical >= HuggingFaceJinjaReference.Templates.Count / 2,
+        // Today 92 of 96 render identically (one is refused for '{% filter %}', three fail in the reference itself).
+        Assert.True(identical >= HuggingFaceJinjaReference.Templates.Count * 9 / 10,
             $"only {identical} of {HuggingFaceJinjaReference.Templates.Count} packaged templates rendered");
     }
 
