@@ -1,6 +1,7 @@
 using GqaService.Api.Contracts;
 using GqaService.Api.Errors;
 using GqaService.Inference.Engine;
+using GqaService.Inference.Templating;
 
 namespace GqaService.Api.Generation;
 
@@ -53,17 +54,33 @@ internal static class PromptResolver
             }
             turns.Add(new ChatTurn(role ?? "user", messages[i].Content?.Text ?? ""));
         }
-        return errors.Any ? [] : Encode(template.Render(turns), engine, "messages", errors);
+        if (errors.Any)
+        {
+            return [];
+        }
+        string prompt;
+        try
+        {
+            prompt = template.Render(turns);
+        }
+        catch (TemplateRenderException error)
+        {
+            errors.Add("messages", error.RaisedByTemplate
+                ? $"the model's chat template refused the conversation: {error.Message}"
+                : $"the model's chat template failed on the conversation: {error.Message}");
+            return [];
+        }
+        return Encode(prompt, engine, "messages", errors, addBos: !template.RendersSpecialTokens);
     }
 
-    private static IReadOnlyList<int> Encode(string text, IInferenceEngine engine, string field, ValidationErrors errors)
+    private static IReadOnlyList<int> Encode(string text, IInferenceEngine engine, string field, ValidationErrors errors, bool addBos = true)
     {
         if (engine.Tokenizer is not { } tokenizer)
         {
             errors.Add(field, "is text, but this model has no tokenizer: send an array of token ids to /v1/completions instead.");
             return [];
         }
-        var ids = tokenizer.Encode(text, addBos: true);
+        var ids = tokenizer.Encode(text, addBos);
         CheckContext(ids.Count, engine, field, errors);
         return ids;
     }
