@@ -236,8 +236,8 @@ internal static class JinjaValues
         return result;
     }
 
-    /// <summary>Whitespace as JavaScript's <c>trim</c> and <c>\s</c> see it (which includes U+FEFF).</summary>
-    public static bool IsWhiteSpace(char c) => char.IsWhiteSpace(c) || c == '\uFEFF';
+    /// <summary>Whitespace as JavaScript's <c>trim</c> and <c>\s</c> see it: U+FEFF is, U+0085 is not.</summary>
+    public static bool IsWhiteSpace(char c) => c != '\u0085' && (char.IsWhiteSpace(c) || c == '\uFEFF');
 
     public static string Trim(string text) => TrimEnd(TrimStart(text));
 
