@@ -12,10 +12,12 @@ namespace GqaService.Inference.Templating;
 /// <c>add_generation_prompt</c>, <c>bos_token</c>, <c>eos_token</c> and any extra ones, and the globals
 /// <c>raise_exception</c>, <c>namespace</c>, <c>range</c>, <c>dict</c>, <c>strftime_now</c>.
 /// <para>
-/// Semantics follow <c>@huggingface/jinja</c>, Hugging Face's JavaScript renderer, which the reference tests compare
-/// against byte for byte (none and undefined print as nothing, booleans as <c>true</c>/<c>false</c>, lists and dicts as
-/// JSON). One deliberate difference: <c>strip</c>, <c>lstrip</c>, <c>rstrip</c> and <c>trim</c> given characters
-/// remove those characters, as Python does (the reference ignores the argument and removes whitespace).
+/// Semantics are those of <c>@huggingface/jinja</c>, Hugging Face's JavaScript renderer, which the reference tests compare
+/// against byte for byte: none and undefined print as nothing, booleans as <c>true</c>/<c>false</c>, lists and dicts as
+/// JSON. Two of its rules differ from Python's Jinja (which transformers uses) in ways real templates can show:
+/// <c>==</c> is JavaScript's loose equality (<c>'' == false</c>, so Llama 2's template writes no <c>&lt;&lt;SYS&gt;&gt;</c>
+/// block for an empty system prompt, where Python writes an empty one), and <c>strip</c>/<c>lstrip</c>/<c>rstrip</c>
+/// remove whitespace whatever characters they are given.
 /// </para>
 /// </summary>
 public sealed class ChatTemplate

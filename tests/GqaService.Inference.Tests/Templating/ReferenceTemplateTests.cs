@@ -34,7 +34,9 @@ public sealed class ReferenceTemplateTests(ITestOutputHelper log)
     public void Renders_the_family_template_exactly_as_huggingface_jinja(string name, string? bosToken, string? eosToken)
     {
         var source = HuggingFaceJinjaReference.Templates[name];
-        var conversations = ReferenceConversation.Fixed.Append(ReferenceConversation.Random(System.Random.Shared.Next())).ToList();
+        var conversations = ReferenceConversation.Fixed
+            .Concat(Enumerable.Range(0, 20).Select(_ => ReferenceConversation.Random(System.Random.Shared.Next())))
+            .ToList();
         var cases = (from conversation in conversations
                      from addGenerationPrompt in new[] { true, false }
                      from dateString in new string?[] { null, "26 Jul 2024" }

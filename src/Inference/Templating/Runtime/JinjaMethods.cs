@@ -4,8 +4,8 @@ using System.Text.RegularExpressions;
 namespace GqaService.Inference.Templating.Runtime;
 
 /// <summary>
-/// The Python methods chat templates call on values: string <c>strip</c>, <c>lstrip</c>, <c>rstrip</c> (whitespace, or
-/// the given characters), <c>startswith</c>, <c>endswith</c> (a string or a list of them), <c>split</c>, <c>upper</c>,
+/// The Python methods chat templates call on values: string <c>strip</c>, <c>lstrip</c>, <c>rstrip</c> (whitespace),
+/// <c>startswith</c>, <c>endswith</c> (a string or a list of them), <c>split</c>, <c>upper</c>,
 /// <c>lower</c>, <c>title</c>, <c>capitalize</c>, <c>replace</c>; dict <c>get</c>, <c>items</c>, <c>keys</c>, <c>values</c>.
 /// </summary>
 internal static partial class JinjaMethods
@@ -28,11 +28,11 @@ internal static partial class JinjaMethods
         switch (name)
         {
             case "strip":
-                return Strip(text, arguments, start: true, end: true);
+                return Strip(text, start: true, end: true);
             case "lstrip":
-                return Strip(text, arguments, start: true, end: false);
+                return Strip(text, start: true, end: false);
             case "rstrip":
-                return Strip(text, arguments, start: false, end: true);
+                return Strip(text, start: false, end: true);
             case "upper":
                 return text.ToUpperInvariant();
             case "lower":
@@ -78,21 +78,13 @@ internal static partial class JinjaMethods
     public static List<object?> Items(OrderedDictionary<string, object?> map) =>
         map.Select(entry => (object?)new List<object?> { entry.Key, entry.Value }).ToList();
 
-    /// <summary>Without an argument, whitespace; with one, Python's semantics: any of the given characters.</summary>
-    private static string Strip(string text, JinjaArguments arguments, bool start, bool end)
-    {
-        var characters = arguments.Get(0, "chars", null);
-        if (characters is null or JinjaUndefined)
-        {
-            return start && end ? JinjaValues.Trim(text) : start ? JinjaValues.TrimStart(text) : JinjaValues.TrimEnd(text);
-        }
-        if (characters is not string set)
-        {
-            throw new TemplateRuntimeError("strip() takes a string of characters");
-        }
-        var array = set.ToCharArray();
-        return start && end ? text.Trim(array) : start ? text.TrimStart(array) : text.TrimEnd(array);
-    }
+    /// <summary>
+    /// Removes whitespace, whatever characters are given: the reference's <c>strip</c> ignores its argument, and matching
+    /// it byte for byte matters more here than Python's rule (which Qwen3's <c>content.lstrip('\n')</c> would otherwise
+    /// make differ when an assistant reply starts with a newline and spaces).
+    /// </summary>
+    private static string Strip(string text, bool start, bool end) =>
+        start && end ? JinjaValues.Trim(text) : start ? JinjaValues.TrimStart(text) : JinjaValues.TrimEnd(text);
 
     /// <summary>Upper-cases the first letter of each word (after a non-word character), leaving the rest as it is.</summary>
     public static string Title(string text) => WordStart().Replace(text, match => match.Value.ToUpperInvariant());
