@@ -5,7 +5,8 @@ using GqaService.Inference.Templating;
 
 namespace GqaService.Api.Generation;
 
-/// <summary>Turns <c>prompt</c> or <c>messages</c> into the token ids the engine runs (BOS added to text, ids used as given).</summary>
+/// <summary>Turns <c>prompt</c> or <c>messages</c> into the token ids the engine runs (BOS added to text unless the chat
+/// template renders it itself, ids used as given).</summary>
 internal static class PromptResolver
 {
     public static IReadOnlyList<int> FromPrompt(PromptInput? prompt, IInferenceEngine engine, ValidationErrors errors)
