@@ -6,7 +6,8 @@ using GqaService.Inference.Templating;
 namespace GqaService.Api.Generation;
 
 /// <summary>
-/// Turns <c>prompt</c> or <c>messages</c> into the token ids the engine runs (BOS added to text, ids used as given). Only the
+/// Turns <c>prompt</c> or <c>messages</c> into the token ids the engine runs (BOS added to text unless the chat template renders
+/// it itself, ids used as given). Only the
 /// wire shape is checked here; what the ids may be (vocabulary, context) is the engine's one validator's job.
 /// Null, with the errors filled in, when the field cannot be turned into ids at all.
 /// </summary>
