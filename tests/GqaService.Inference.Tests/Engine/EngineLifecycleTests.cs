@@ -1,5 +1,6 @@
 using GqaService.Inference.Engine;
 using GqaService.Inference.Tests.Support;
+using Xunit.Abstractions;
 
 namespace GqaService.Inference.Tests.Engine;
 
@@ -12,9 +13,11 @@ public sealed class EngineLifecycleTests : IDisposable
 {
     private readonly TemporaryDirectory _directory = new();
     private readonly string _modelPath;
+    private readonly ITestOutputHelper _output;
 
-    public EngineLifecycleTests()
+    public EngineLifecycleTests(ITestOutputHelper output)
     {
+        _output = output;
         _modelPath = _directory.File("tiny.bin");
         var writer = new Llama2cCheckpointWriter { Dim = 16, HiddenDim = 32, NumLayers = 2, NumHeads = 4, NumKvHeads = 2, VocabSize = 32, SeqLen = 256 };
         File.WriteAllBytes(_modelPath, writer.Fill(seed: 3).ToBytes());
@@ -23,7 +26,7 @@ public sealed class EngineLifecycleTests : IDisposable
     [Fact]
     public async Task StopAsync_AfterDispose_ReturnsTheFinishedStop()
     {
-        var harness = await EngineHarness.StartAsync(_modelPath);
+        var harness = await EngineHarness.StartAsync(_modelPath, output: _output);
         harness.Engine.Dispose();
 
         var stop = harness.Engine.StopAsync();
@@ -36,7 +39,7 @@ public sealed class EngineLifecycleTests : IDisposable
     public async Task StopAndDispose_OfAnEngineNeverStarted_DoNotThrow()
     {
         using var neverStarted = new InferenceEngine(Microsoft.Extensions.Options.Options.Create(new EngineOptions { ModelPath = _modelPath }),
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<InferenceEngine>.Instance);
+            new TestOutputLogger<InferenceEngine>(_output));
 
         await neverStarted.StopAsync();
         Assert.False(neverStarted.IsReady);
@@ -47,7 +50,7 @@ public sealed class EngineLifecycleTests : IDisposable
     {
         for (var round = 0; round < 8; round++)
         {
-            var harness = await EngineHarness.StartAsync(_modelPath, o => o.ShutdownTimeoutSeconds = 0);
+            var harness = await EngineHarness.StartAsync(_modelPath, o => o.ShutdownTimeoutSeconds = 0, _output);
             using var running = harness.Engine.Submit(EngineHarness.Greedy([1, 5, 7], 200));
             var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var racers = Enumerable.Range(0, 6).Select(i => Task.Run(async () =>
@@ -76,7 +79,7 @@ public sealed class EngineLifecycleTests : IDisposable
     public async Task Stop_WhileTheModelLoads_NeverReportsReady_AndRefusesRequests()
     {
         using var engine = new InferenceEngine(Microsoft.Extensions.Options.Options.Create(new EngineOptions { ModelPath = _modelPath, KvCacheMiB = 1 }),
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<InferenceEngine>.Instance);
+            new TestOutputLogger<InferenceEngine>(_output));
         var loading = engine.StartAsync();
 
         await engine.StopAsync();
