@@ -14,7 +14,6 @@ namespace GqaService.Api.Tests;
 [Collection(ServerProcessCollection.Name)]
 public class ServerShutdownTests
 {
-    private static readonly TimeSpan Startup = TimeSpan.FromSeconds(120);
     // Process teardown (libtorch, the runtime) on a loaded machine, beyond the host's own cap of drain + margin.
     private static readonly TimeSpan ExitSlack = TimeSpan.FromSeconds(5);
 
@@ -23,9 +22,9 @@ public class ServerShutdownTests
     {
         using var model = new TinyServerModel();
         await using var server = StartServer(model, drainSeconds: 0, new() { ["Inference__MaxSequencesPerStep"] = "160" });
-        using var client = Client(await server.WaitForListeningAsync(Startup));
+        using var client = Client(await server.WaitForListeningAsync(ServerProcess.StartupTimeout));
         var streams = Enumerable.Range(0, 150).Select(_ => StreamProbe.Start(client, maxTokens: 4096)).ToList();
-        await Task.WhenAll(streams.Select(s => s.FirstToken)).WaitAsync(Startup);
+        await Task.WhenAll(streams.Select(s => s.FirstToken)).WaitAsync(ServerProcess.StartupTimeout);
 
         var (exitCode, elapsed) = await TerminateAsync(server);
         await Task.WhenAll(streams.Select(s => s.Completion));
@@ -46,20 +45,20 @@ public class ServerShutdownTests
             ["Inference__MaxTokensLimit"] = $"{longTokens}",
             ["Api__MaxTokensLimit"] = $"{longTokens}",
         });
-        using var client = Client(await server.WaitForListeningAsync(Startup));
+        using var client = Client(await server.WaitForListeningAsync(ServerProcess.StartupTimeout));
         var longStreams = Enumerable.Range(0, 40).Select(_ => StreamProbe.Start(client, longTokens)).ToList();
-        await Task.WhenAll(longStreams.Select(s => s.FirstToken)).WaitAsync(Startup);
+        await Task.WhenAll(longStreams.Select(s => s.FirstToken)).WaitAsync(ServerProcess.StartupTimeout);
         var shortStreams = Enumerable.Range(0, 8).Select(_ => StreamProbe.Start(client, shortTokens)).ToList();
-        await Task.WhenAll(shortStreams.Select(s => s.FirstToken)).WaitAsync(Startup);
+        await Task.WhenAll(shortStreams.Select(s => s.FirstToken)).WaitAsync(ServerProcess.StartupTimeout);
 
         var clock = Stopwatch.StartNew();
         server.Signal("TERM");
-        await server.WaitForLineAsync(line => line.Contains("Engine stopping", StringComparison.Ordinal), Startup);
+        await server.WaitForLineAsync(line => line.Contains("Engine stopping", StringComparison.Ordinal), ServerProcess.StartupTimeout);
         // The server still listens while the engine drains: a new request is refused at once, and readiness says so.
         using var late = await client.PostAsync("v1/completions", JsonBody("""{"prompt": [1], "max_tokens": 4}"""));
         var lateBody = await late.Content.ReadAsStringAsync();
         using var ready = await client.GetAsync("health/ready");
-        var exitCode = await server.WaitForExitAsync(TimeSpan.FromSeconds(drainSeconds) + ShutdownTimeouts.Margin + Startup);
+        var exitCode = await server.WaitForExitAsync(TimeSpan.FromSeconds(drainSeconds) + ShutdownTimeouts.Margin + ServerProcess.StartupTimeout);
         var elapsed = clock.Elapsed;
         await Task.WhenAll(longStreams.Concat(shortStreams).Select(s => s.Completion));
 
@@ -97,7 +96,7 @@ public class ServerShutdownTests
     {
         var clock = Stopwatch.StartNew();
         server.Signal("TERM");
-        var exitCode = await server.WaitForExitAsync(Startup);
+        var exitCode = await server.WaitForExitAsync(ServerProcess.StartupTimeout);
         return (exitCode, clock.Elapsed);
     }
 

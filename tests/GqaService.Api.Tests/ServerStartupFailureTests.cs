@@ -11,8 +11,6 @@ namespace GqaService.Api.Tests;
 [Collection(ServerProcessCollection.Name)]
 public class ServerStartupFailureTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
-
     [Fact]
     public async Task BadModelFile_ExitsOne_WithOneLineNamingTheFile()
     {
@@ -63,7 +61,7 @@ public class ServerStartupFailureTests
     private static async Task<string> AssertFailsToStartAsync(string[] args, Dictionary<string, string>? environment = null)
     {
         await using var server = ServerProcess.Start(args, environment);
-        var exitCode = await server.WaitForExitAsync(Timeout);
+        var exitCode = await server.WaitForExitAsync(ServerProcess.StartupTimeout);
         var output = server.Stdout + "\n" + string.Join('\n', server.StderrLines);
 
         Assert.True(exitCode == 1, $"exit code {exitCode}\n{output}");

@@ -22,6 +22,9 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     private readonly Task _stderrPump;
     private Uri? _baseAddress;
 
+    /// <summary>How long a start (or a failure to start) may take: libtorch loading on a loaded 2-core machine.</summary>
+    public static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(120);
+
     private ServerProcess(Process process)
     {
         _process = process;
@@ -45,7 +48,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     public static async Task<ServerProcess> StartAsync(IEnumerable<string> serveArguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var server = Start(["serve", .. serveArguments, "--urls", "http://127.0.0.1:0"], environment);
-        await server.WaitForListeningAsync(TimeSpan.FromSeconds(120));
+        await server.WaitForListeningAsync(StartupTimeout);
         return server;
     }
 
