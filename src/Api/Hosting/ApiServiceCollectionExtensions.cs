@@ -28,6 +28,7 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IChatTemplate, PlainChatTemplate>();
         services.AddSingleton<GenerationRunner>();
+        services.AddShutdownAfterDrain();
         return services;
     }
 

@@ -24,10 +24,15 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     private readonly SessionLeases _sessionLeases = new();
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Guards the lifecycle below: StartAsync, StopAsync and Dispose may be called from different threads in any order
+    // (the host's stop, the container's disposal, a test), and _stop must never be used once disposed.
+    private readonly Lock _lifecycle = new();
     private readonly Thread _thread;
     private int _inFlight;
-    private int _started;
-    private int _stopping;
+    private bool _started;
+    private Task? _stopping;
+    private bool _disposed;
     private long _arrivals;
     private double _meanRequestSeconds = 1;
     private volatile bool _ready;
@@ -53,32 +58,52 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     /// <summary>Starts the engine thread; completes once the model is loaded and the KV pool allocated.</summary>
     public Task StartAsync()
     {
-        if (Interlocked.Exchange(ref _started, 1) == 0)
+        lock (_lifecycle)
         {
-            _thread.Start();
+            if (_stopping is not null)
+            {
+                return Task.FromException(new EngineUnavailableException("The service is shutting down."));
+            }
+            if (!_started)
+            {
+                _started = true;
+                _thread.Start();
+            }
         }
         return _loaded.Task;
     }
 
-    /// <summary>Stops admitting, lets in-flight requests finish within the shutdown timeout, cancels the rest, frees everything.</summary>
+    /// <summary>
+    /// Stops admitting (<see cref="Submit"/> throws <see cref="EngineUnavailableException"/> at once), lets in-flight requests
+    /// run for up to <see cref="EngineOptions.ShutdownTimeoutSeconds"/>, ends the rest with <c>shutting_down</c>, frees every
+    /// block and the weights. Completes when the engine thread has exited. Idempotent, thread-safe, and safe after
+    /// <see cref="Dispose"/>: every call returns the same task.
+    /// </summary>
     public Task StopAsync()
     {
-        _ready = false;
-        // The host may stop the engine twice (WebApplication.Run's own shutdown beside the caller's StopAsync) and after
-        // disposing it: cancel once, and never touch the token source again.
-        if (Interlocked.Exchange(ref _stopping, 1) == 0)
+        lock (_lifecycle)
         {
-            _stop.Cancel();
+            if (_stopping is null)
+            {
+                var wasServing = _ready;
+                _ready = false;
+                if (wasServing)
+                {
+                    _logger.LogInformation("Engine stopping: new requests are refused; {InFlight} requests in flight may run for up to {DrainSeconds} s",
+                        Volatile.Read(ref _inFlight), _options.ShutdownTimeoutSeconds);
+                }
+                _stop.Cancel();
+                _stopping = _started ? _exited.Task : Task.CompletedTask;
+            }
+            return _stopping;
         }
-        // A host whose start failed (bad options) disposes an engine whose thread never ran; there is nothing to join.
-        return Volatile.Read(ref _started) == 0 ? Task.CompletedTask : Task.Run(() => _thread.Join());
     }
 
     public GenerationHandle Submit(GenerationRequest request)
     {
         if (!_ready)
         {
-            throw new EngineUnavailableException(_stop.IsCancellationRequested ? "The service is shutting down." : "The model is still loading.");
+            throw new EngineUnavailableException(Volatile.Read(ref _stopping) is not null ? "The service is shutting down." : "The model is still loading.");
         }
         if (GenerationRequestValidator.Validate(request, Limits) is { Count: > 0 } errors)
         {
@@ -133,6 +158,18 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
 
     private void RunEngineThread()
     {
+        try
+        {
+            RunModel();
+        }
+        finally
+        {
+            _exited.TrySetResult();
+        }
+    }
+
+    private void RunModel()
+    {
         EngineParts parts;
         try
         {
@@ -151,7 +188,16 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
         }
         catch (Exception exception)
         {
-            _logger.LogCritical(exception, "The model could not be loaded");
+            // Whoever started the engine reports the failure (the server prints one line and exits 1); an expected load
+            // failure is logged without its stack so the log does not repeat it, anything else keeps the stack.
+            if (exception is ModelLoadException or IOException or InvalidDataException)
+            {
+                _logger.LogCritical("The model could not be loaded: {Reason}", exception.Message);
+            }
+            else
+            {
+                _logger.LogCritical(exception, "The model could not be loaded");
+            }
             _loaded.TrySetException(exception);
             return;
         }
@@ -160,7 +206,11 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
         {
             var loop = new EngineLoop(parts, _commands.Reader, Metrics, _logger, OnRequestCompleted);
             loop.PublishInitialSnapshot();
-            _ready = true;
+            lock (_lifecycle)
+            {
+                // A stop that came while the model loaded wins: the engine never reports ready.
+                _ready = _stopping is null;
+            }
             _loaded.TrySetResult();
             try
             {
@@ -211,11 +261,23 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
             parts.Allocator.TotalBlocks, parts.BlockSize, tokens, parts.Pool.TotalBytes, config.KvBytesPerToken(sizeof(float)), mhaTokens);
     }
 
+    /// <summary>Stops (as <see cref="StopAsync"/>) and waits for the engine thread, bounded by the drain time plus a margin.</summary>
     public void Dispose()
     {
-        if (Volatile.Read(ref _stopping) == 0)
+        var exited = StopAsync().Wait(TimeSpan.FromSeconds(_options.ShutdownTimeoutSeconds + 5));
+        lock (_lifecycle)
         {
-            StopAsync().Wait(TimeSpan.FromSeconds(_options.ShutdownTimeoutSeconds + 5));
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            if (!exited)
+            {
+                // The thread still runs and uses both; leave them to the finalizer rather than pull them from under it.
+                _logger.LogWarning("The engine thread did not stop within {Seconds} s of disposal", _options.ShutdownTimeoutSeconds + 5);
+                return;
+            }
         }
         Metrics.Dispose();
         _stop.Dispose();

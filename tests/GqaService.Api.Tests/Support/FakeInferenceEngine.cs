@@ -43,6 +43,7 @@ internal sealed class FakeInferenceEngine : IInferenceEngine
     public int? FailAfterTokens { get; set; }
     /// <summary>After this many tokens the fake ends the request as the engine does when its deadline passes.</summary>
     public int? DeadlineAfterTokens { get; set; }
+    public string FailureCode { get; set; } = "fake_failure";
     public int CachedPromptTokens { get; set; }
     public ConcurrentQueue<GenerationRequest> Submitted { get; } = new();
     public ConcurrentDictionary<string, SessionInfo> Sessions { get; } = new();
@@ -107,7 +108,7 @@ internal sealed class FakeInferenceEngine : IInferenceEngine
                 }
                 if (FailAfterTokens == emitted)
                 {
-                    writer.TryWrite(new GenerationFailed("fake_failure", "The fake engine was told to fail."));
+                    writer.TryWrite(new GenerationFailed(FailureCode, "The fake engine was told to fail."));
                     return;
                 }
                 if (PauseAfterTokens == emitted)

@@ -8,7 +8,9 @@ public class ShutdownTests
     [Fact]
     public async Task Stop_LetsInFlightRequestsFinish_ThenRefusesNewOnes()
     {
-        var harness = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped);
+        // The drain ends as soon as nothing is in flight; a generous drain keeps the test independent of the machine's
+        // speed (with the GC-pressure tests running beside it, 300 tokens took longer than the default 10 s).
+        var harness = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped, o => o.ShutdownTimeoutSeconds = 300);
         using var running = harness.Engine.Submit(EngineHarness.Greedy([1, 403, 407], 300));
 
         var stopping = harness.Engine.StopAsync();
