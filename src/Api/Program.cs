@@ -4,11 +4,12 @@ using GqaService.Api.Hosting;
 using GqaService.Api.Observability;
 using GqaService.Inference;
 
-return await GqaCommandLine.InvokeAsync(args, RunHostAsync);
+// Parsing and dispatch (help, version, usage errors: exit 2) are GqaCommandLine's; the server's run and exit code
+// (startup failures: one line, exit 1; SIGTERM drains and exits 0) are ServerRunner's.
+return await GqaCommandLine.InvokeAsync(args, settings => ServerRunner.RunAsync(() => BuildServer(settings)));
 
-// The HTTP host: everything the serve command (or no command) runs, configured by appsettings.json, the environment and
-// the command line's settings (which win).
-static async Task<int> RunHostAsync(ServeSettings settings)
+// The HTTP host, configured by appsettings.json, the environment and the command line's settings (which win).
+static WebApplication BuildServer(ServeSettings settings)
 {
     // appsettings.json is read from beside the application, wherever it is started from (the test host names its own root).
     string[] hostArguments = settings.HostArguments.Any(a => a.StartsWith("--contentRoot=", StringComparison.OrdinalIgnoreCase))
@@ -35,8 +36,7 @@ static async Task<int> RunHostAsync(ServeSettings settings)
     app.MapHealth();
     app.MapPrometheusScrapingEndpoint("/metrics");
     app.MapV1();
-    await app.RunAsync();
-    return 0;
+    return app;
 }
 
 public partial class Program;

@@ -74,7 +74,7 @@ public sealed class CommandLineTests
             var (exitCode, _, stderr) = await ServiceProcess.RunAsync(directory, "serve", "--model", "missing.bin", "--urls", "http://127.0.0.1:0");
 
             Assert.Equal(1, exitCode);
-            var errorLine = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => line.StartsWith("error: ", StringComparison.Ordinal));
+            var errorLine = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => line.StartsWith("GqaService could not start: ", StringComparison.Ordinal));
             Assert.Contains(Path.Combine(directory, "missing.bin"), errorLine);
         }
         finally
@@ -89,8 +89,8 @@ public sealed class CommandLineTests
         var (exitCode, _, stderr) = await ServiceProcess.RunAsync(Path.GetTempPath(), "serve", "--Inference:BlockSize=0", "--urls", "http://127.0.0.1:0");
 
         Assert.Equal(1, exitCode);
-        Assert.Contains("error: ", stderr);
-        Assert.Contains("BlockSize", stderr[stderr.IndexOf("error: ", StringComparison.Ordinal)..]);
+        Assert.Contains("GqaService could not start: ", stderr);
+        Assert.Contains("BlockSize", stderr[stderr.IndexOf("GqaService could not start: ", StringComparison.Ordinal)..]);
     }
 
     [Fact]
@@ -103,7 +103,7 @@ public sealed class CommandLineTests
         var (exitCode, _, stderr) = await ServiceProcess.RunAsync(Path.GetTempPath(), "serve", "--urls", $"http://127.0.0.1:{port}");
 
         Assert.Equal(1, exitCode);
-        Assert.Contains($"error: Failed to bind to address http://127.0.0.1:{port}: address already in use.", stderr);
+        Assert.Contains($"GqaService could not start: Failed to bind to address http://127.0.0.1:{port}: address already in use.", stderr);
     }
 
     [RealModelFact]

@@ -109,18 +109,78 @@ public sealed class ValidationTests
     }
 
     [Theory]
-    [InlineData("/v1/completions", """{"prompt":[1,2,3]}""", "PromptTokenIds", "prompt")]
-    [InlineData("/v1/chat/completions", """{"messages":[{"role":"user","content":"Hi"}]}""", "PromptTokenIds", "messages")]
-    [InlineData("/v1/completions", """{"prompt":[1,2,3]}""", "MaxTokens", "max_tokens")]
-    public async Task EngineRefusesInput_Is400NamingTheJsonField(string path, string json, string engineField, string jsonField)
+    [InlineData("/v1/completions")]
+    [InlineData("/v1/chat/completions")]
+    public async Task EngineRefusal_Is400CarryingEveryFieldErrorAsTheEngineNamedIt(string path)
     {
-        var engine = new FakeInferenceEngine { ThrowOnSubmit = new InvalidGenerationRequestException(engineField, "prompt (70 tokens) exceeds the context (64).") };
+        // The engine's errors already carry JSON names; the API passes them through unchanged, all of them.
+        var engine = new FakeInferenceEngine
+        {
+            ThrowOnSubmit = new InvalidGenerationRequestException([new("messages", "first"), new("max_completion_tokens", "second"), new("messages", "third")]),
+        };
+        await using var app = TestApp.Create(engine);
+        using var client = app.CreateClient();
+        var json = path.Contains("chat") ? """{"messages":[{"role":"user","content":"Hi"}]}""" : """{"prompt":[1,2,3]}""";
+
+        var errors = (await Json.ProblemAsync(await client.PostAsync(path, Json.Body(json)), 400)).GetProperty("errors");
+
+        Assert.Equal(["first", "third"], errors.GetProperty("messages").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("second", errors.GetProperty("max_completion_tokens")[0].GetString());
+    }
+
+    [Theory]
+    [InlineData("/v1/completions", "prompt")]
+    [InlineData("/v1/chat/completions", "messages")]
+    public async Task PromptBetweenTheConfiguredCapAndTheModelContext_Is400NamingThePromptField(string path, string field)
+    {
+        // The fake model's context is 64; Inference:MaxContext caps it at 32. The API must check the cap, not the model's 64.
+        var engine = new FakeInferenceEngine { Options = new EngineOptions { MaxContext = 32 } };
+        await using var app = TestApp.Create(engine);
+        using var client = app.CreateClient();
+        var text = new string('a', 39); // the fake tokenizer: BOS plus one id per character = 40 tokens
+        object Body(string content) => path.Contains("chat")
+            ? new { messages = new[] { new { role = "user", content } }, max_tokens = 1 }
+            : new { prompt = content, max_tokens = 1 };
+
+        var refused = await client.PostAsync(path, Json.Body(Body(text)));
+
+        var message = (await Json.ProblemAsync(refused, 400)).GetProperty("errors").GetProperty(field)[0].GetString();
+        Assert.Contains("32", message);
+        Assert.Contains("64", message);
+        Assert.Empty(engine.Submitted);
+    }
+
+    [Fact]
+    public async Task PromptIdsAtTheCapBoundary_OneBelowIsServed_AtTheCapIsRefused()
+    {
+        var engine = new FakeInferenceEngine { Options = new EngineOptions { MaxContext = 32 } };
         await using var app = TestApp.Create(engine);
         using var client = app.CreateClient();
 
-        var problem = await Json.ProblemAsync(await client.PostAsync(path, Json.Body(json)), 400);
+        var fits = await client.PostAsync("/v1/completions", Json.Body(new { prompt = Enumerable.Repeat(5, 31).ToArray(), max_tokens = 1 }));
+        var full = await client.PostAsync("/v1/completions", Json.Body(new { prompt = Enumerable.Repeat(5, 32).ToArray(), max_tokens = 1 }));
 
-        Assert.Equal("prompt (70 tokens) exceeds the context (64).", problem.GetProperty("errors").GetProperty(jsonField)[0].GetString());
+        Assert.Equal(200, (int)fits.StatusCode);
+        await Json.ProblemAsync(full, 400);
+        Assert.Single(engine.Submitted);
+    }
+
+    [Fact]
+    public async Task EveryBadField_IsReportedInOneProblem()
+    {
+        var engine = new FakeInferenceEngine();
+        await using var app = TestApp.Create(engine);
+        using var client = app.CreateClient();
+
+        var response = await client.PostAsync("/v1/completions", Json.Body(new
+        {
+            prompt = new[] { 1, 500 }, max_tokens = 0, temperature = 9, top_p = 0, top_k = -1, stop = new[] { "" }, stop_token_ids = new[] { -1 },
+        }));
+
+        var errors = (await Json.ProblemAsync(response, 400)).GetProperty("errors");
+        Assert.Equal(["max_tokens", "prompt", "stop", "stop_token_ids", "temperature", "top_k", "top_p"],
+            errors.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Empty(engine.Submitted);
     }
 
     [Fact]

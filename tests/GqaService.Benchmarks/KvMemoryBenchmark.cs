@@ -43,10 +43,10 @@ internal static class KvMemoryBenchmark
         });
         var work = Enumerable.Range(0, requests).Select(i =>
         {
-            var prompt = new int[random.Next(4, Math.Min(300, engine.MaxContext / 2))];
+            var prompt = new int[random.Next(4, Math.Min(300, engine.Limits.ContextTokens / 2))];
             prompt[0] = config.BosTokenId;
             for (var j = 1; j < prompt.Length; j++) prompt[j] = random.Next(3, config.VocabSize);
-            return EngineClient.StreamAsync(engine, prompt, random.Next(1, Math.Min(200, engine.MaxContext / 2)), $"kv-{i}");
+            return EngineClient.StreamAsync(engine, prompt, random.Next(1, Math.Min(200, engine.Limits.ContextTokens / 2)), $"kv-{i}");
         }).ToArray();
         await Task.WhenAll(work);
         sampling.Cancel();

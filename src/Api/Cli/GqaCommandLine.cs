@@ -13,7 +13,7 @@ public static class GqaCommandLine
     public const int Failure = 1;
     public const int UsageError = 2;
 
-    /// <param name="serve">Runs the HTTP host with the given settings until it stops; returns the exit code.</param>
+    /// <param name="serve">Runs the HTTP host with the given settings until it stops; returns the exit code (1 when it cannot start).</param>
     /// <param name="configurationArguments"><c>--Section:Key=value</c> arguments taken out before parsing (<see cref="ConfigurationArguments"/>).</param>
     public static RootCommand Create(Func<ServeSettings, Task<int>> serve, string[] configurationArguments)
     {
@@ -23,13 +23,13 @@ public static class GqaCommandLine
             "or --Section:Key=value here (--Inference:KvCacheMiB=64, --Api:RateLimit:PermitsPerMinute=60); the command line wins.");
         var rootOptions = new ServeOptions();
         rootOptions.AddTo(root);
-        root.SetAction(parse => StartupFailure.GuardAsync(serve, rootOptions.Read(parse, Environment.CurrentDirectory, configurationArguments), parse.InvocationConfiguration.Error));
+        root.SetAction(parse => serve(rootOptions.Read(parse, Environment.CurrentDirectory, configurationArguments)));
 
         var serveOptions = new ServeOptions();
         var serveCommand = new Command("serve", "Serve the HTTP API (Swagger UI at /swagger, Prometheus metrics at /metrics). " +
             "Any configuration key: --Section:Key=value (sections Inference, Api, Serilog, Service, Kestrel, Logging).");
         serveOptions.AddTo(serveCommand);
-        serveCommand.SetAction(parse => StartupFailure.GuardAsync(serve, serveOptions.Read(parse, Environment.CurrentDirectory, configurationArguments), parse.InvocationConfiguration.Error));
+        serveCommand.SetAction(parse => serve(serveOptions.Read(parse, Environment.CurrentDirectory, configurationArguments)));
         root.Subcommands.Add(serveCommand);
         root.Subcommands.Add(GenerateCommand.Create());
         // "help" as a word, as many tools take it: the same text as --help.

@@ -7,7 +7,7 @@ public abstract class CompletionRequestBase
     /// <example>stories260K</example>
     public string? Model { get; init; }
 
-    /// <summary>Upper bound on generated tokens (1..Api:MaxTokensLimit); defaults to Api:DefaultMaxTokens.</summary>
+    /// <summary>Upper bound on generated tokens (1..Inference:MaxTokensLimit); defaults to Inference:DefaultMaxTokens.</summary>
     /// <example>64</example>
     public int? MaxTokens { get; init; }
 

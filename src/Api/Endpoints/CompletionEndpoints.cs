@@ -1,12 +1,10 @@
 using GqaService.Api.Contracts;
 using GqaService.Api.Errors;
 using GqaService.Api.Generation;
-using GqaService.Api.Hosting;
 using GqaService.Api.Observability;
 using GqaService.Inference.Engine;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 
 namespace GqaService.Api.Endpoints;
 
@@ -57,7 +55,7 @@ public static class CompletionEndpoints
     {
         var shape = TextCompletionShape.Instance;
         var errors = new ValidationErrors();
-        var prepared = RequestMapper.Completion(request, sessionId, NewId(shape.IdPrefix), services.Engine, services.Options.CurrentValue, errors);
+        var prepared = RequestMapper.Completion(request, sessionId, NewId(shape.IdPrefix), services.Engine, errors);
         if (prepared is null)
         {
             services.Telemetry.RecordOutcome(shape.Endpoint, RequestOutcome.Invalid);
@@ -71,8 +69,7 @@ public static class CompletionEndpoints
     {
         var shape = ChatCompletionShape.Instance;
         var errors = new ValidationErrors();
-        var prepared = RequestMapper.Chat(request, sessionId, NewId(shape.IdPrefix), services.Engine, services.ChatTemplate,
-            services.Options.CurrentValue, errors);
+        var prepared = RequestMapper.Chat(request, sessionId, NewId(shape.IdPrefix), services.Engine, services.ChatTemplate, errors);
         if (prepared is null)
         {
             services.Telemetry.RecordOutcome(shape.Endpoint, RequestOutcome.Invalid);

@@ -31,8 +31,10 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problemDetails,
         BadHttpRequestException { InnerException: JsonException json } => JsonProblem(json),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => BodyTooLarge(context),
         BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "Bad request.", Detail = bad.Message },
-        InvalidGenerationRequestException invalid => new HttpValidationProblemDetails(
-            ValidationErrors.Single(EngineFieldNames.ToJsonField(invalid.Field, chat: false), invalid.Message)) { Status = 400, Title = "The request is invalid." },
+        InvalidGenerationRequestException invalid => new HttpValidationProblemDetails(ValidationErrors.From(invalid.Errors))
+        {
+            Status = 400, Title = "The request is invalid.",
+        },
         SessionBusyException busy => new ProblemDetails { Status = 409, Title = "The session is busy.", Detail = busy.Message },
         _ => new ProblemDetails { Status = 500, Title = "An unexpected error occurred." },
     };

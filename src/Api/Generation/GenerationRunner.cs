@@ -33,7 +33,7 @@ public sealed class GenerationRunner(IInferenceEngine engine, ApiTelemetry telem
         {
             queueSpan?.SetStatus(ActivityStatusCode.Error, refusal.GetType().Name);
             queueSpan?.Dispose();
-            return Refused<TResponse, TChunk>(refusal, prepared, shape.Endpoint, context);
+            return Refused<TResponse, TChunk>(refusal, shape.Endpoint, context);
         }
         var generation = new ActiveGeneration(handle, prepared, shape.Endpoint, started, parent, queueSpan, telemetry, logger, time,
             context.RequestAborted);
@@ -117,13 +117,13 @@ public sealed class GenerationRunner(IInferenceEngine engine, ApiTelemetry telem
     }
 
     private Results<Ok<TResponse>, ServerSentEventsStream<TChunk>, ValidationProblem, ProblemHttpResult> Refused<TResponse, TChunk>(
-        Exception refusal, PreparedGeneration prepared, string endpoint, HttpContext context)
+        Exception refusal, string endpoint, HttpContext context)
     {
         switch (refusal)
         {
             case InvalidGenerationRequestException invalid:
                 telemetry.RecordOutcome(endpoint, RequestOutcome.Invalid);
-                return ProblemResults.Validation(ValidationErrors.Single(EngineFieldNames.ToJsonField(invalid.Field, prepared.Chat), invalid.Message));
+                return ProblemResults.Validation(ValidationErrors.From(invalid.Errors));
             case EngineOverloadedException overloaded:
                 telemetry.RecordOutcome(endpoint, RequestOutcome.Overloaded);
                 return ProblemResults.Overloaded(context, overloaded);

@@ -1,54 +1,90 @@
 using GqaService.Api.Contracts;
 using GqaService.Api.Errors;
-using GqaService.Api.Hosting;
 using GqaService.Inference.Engine;
+using GqaService.Inference.Limits;
+using GqaService.Inference.Sampling;
 
 namespace GqaService.Api.Generation;
 
-/// <summary>Validates a wire request and builds the engine's <see cref="GenerationRequest"/> (null, with the errors filled in, when invalid).</summary>
+/// <summary>
+/// Builds the engine's <see cref="GenerationRequest"/> from a wire request and checks it with the engine's own
+/// <see cref="GenerationRequestValidator"/> against <see cref="IInferenceEngine.Limits"/>, so the API refuses exactly what the
+/// engine would. Only what never reaches the engine (the wire shape, <c>n</c>, the session header) is checked here.
+/// Null, with every error filled in, when invalid.
+/// </summary>
 internal static class RequestMapper
 {
+    /// <summary>OpenAI's default temperature is 1; send 0 for greedy decoding.</summary>
+    public const float DefaultTemperature = 1f;
+
     public static PreparedGeneration? Completion(CompletionRequest body, string? sessionHeader, string requestId, IInferenceEngine engine,
-        ApiOptions options, ValidationErrors errors)
+        ValidationErrors errors)
     {
         var promptIds = PromptResolver.FromPrompt(body.Prompt, engine, errors);
-        var maxTokens = CommonFieldValidator.MaxTokens(body.MaxTokens, "max_tokens", options, errors);
-        return Build(body, sessionHeader, requestId, engine, promptIds, maxTokens, chat: false, errors);
+        return Build(body, sessionHeader, requestId, engine, promptIds, body.MaxTokens, RequestFieldNames.Completion, errors);
     }
 
     public static PreparedGeneration? Chat(ChatCompletionRequest body, string? sessionHeader, string requestId, IInferenceEngine engine,
-        IChatTemplate template, ApiOptions options, ValidationErrors errors)
+        IChatTemplate template, ValidationErrors errors)
     {
         var promptIds = PromptResolver.FromMessages(body.Messages, engine, template, errors);
-        var maxTokens = body.MaxCompletionTokens is not null
-            ? CommonFieldValidator.MaxTokens(body.MaxCompletionTokens, "max_completion_tokens", options, errors)
-            : CommonFieldValidator.MaxTokens(body.MaxTokens, "max_tokens", options, errors);
-        return Build(body, sessionHeader, requestId, engine, promptIds, maxTokens, chat: true, errors);
+        var (maxTokens, fields) = body.MaxCompletionTokens is not null
+            ? (body.MaxCompletionTokens, RequestFieldNames.ChatCompletionTokens)
+            : (body.MaxTokens, RequestFieldNames.Chat);
+        return Build(body, sessionHeader, requestId, engine, promptIds, maxTokens, fields, errors);
     }
 
     private static PreparedGeneration? Build(CompletionRequestBase body, string? sessionHeader, string requestId, IInferenceEngine engine,
-        IReadOnlyList<int> promptIds, int maxTokens, bool chat, ValidationErrors errors)
+        IReadOnlyList<int>? promptIds, int? maxTokens, RequestFieldNames fields, ValidationErrors errors)
     {
-        CommonFieldValidator.SingleChoice(body.N, errors);
-        var sampling = CommonFieldValidator.Sampling(body, errors);
-        var stop = CommonFieldValidator.StopSequences(body.Stop, engine.Tokenizer is not null, errors);
-        var session = CommonFieldValidator.SessionId(body.SessionId, sessionHeader, errors);
+        if (body.N is { } count && count != 1)
+        {
+            errors.Add("n", $"only n=1 is supported (got {count}).");
+        }
+        var limits = engine.Limits;
+        var request = new GenerationRequest
+        {
+            RequestId = requestId,
+            PromptTokenIds = promptIds ?? [],
+            MaxTokens = maxTokens ?? limits.DefaultMaxTokens,
+            Sampling = new SamplingParameters
+            {
+                Temperature = body.Temperature ?? DefaultTemperature,
+                TopP = body.TopP ?? 1f,
+                TopK = body.TopK ?? 0,
+                Seed = body.Seed is { } seed ? unchecked((ulong)seed) : null,
+            },
+            IgnoreEos = body.IgnoreEos ?? false,
+            StopSequences = body.Stop?.Sequences ?? [],
+            StopTokenIds = body.StopTokenIds ?? [],
+            SessionId = SessionId(body.SessionId, sessionHeader, errors),
+            Fields = fields,
+        };
+        foreach (var error in GenerationRequestValidator.Validate(request, limits))
+        {
+            // An unresolvable prompt already has its error; "no tokens" on top of "is required" would only confuse.
+            if (promptIds is not null || error.Field != fields.Prompt)
+            {
+                errors.Add(error.Field, error.Message);
+            }
+        }
         if (errors.Any)
         {
             return null;
         }
-        var request = new GenerationRequest
-        {
-            RequestId = requestId,
-            PromptTokenIds = promptIds,
-            MaxTokens = maxTokens,
-            Sampling = sampling,
-            IgnoreEos = body.IgnoreEos ?? false,
-            StopSequences = stop,
-            StopTokenIds = body.StopTokenIds ?? [],
-            SessionId = session,
-        };
         var stream = body.Stream ?? false;
-        return new PreparedGeneration(request, stream, stream && (body.StreamOptions?.IncludeUsage ?? false), body.ReturnTokenIds ?? false, chat);
+        return new PreparedGeneration(request, stream, stream && (body.StreamOptions?.IncludeUsage ?? false), body.ReturnTokenIds ?? false);
+    }
+
+    /// <summary>The body's session_id, else the X-Session-Id header (what the reverse proxy routes on); both given must agree.</summary>
+    private static string? SessionId(string? fromBody, string? fromHeader, ValidationErrors errors)
+    {
+        var body = string.IsNullOrWhiteSpace(fromBody) ? null : fromBody;
+        var header = string.IsNullOrWhiteSpace(fromHeader) ? null : fromHeader;
+        if (body is not null && header is not null && body != header)
+        {
+            errors.Add(RequestFieldNames.SessionId, $"differs from the X-Session-Id header ('{body}' vs '{header}').");
+        }
+        return body ?? header;
     }
 }

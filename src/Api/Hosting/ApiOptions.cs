@@ -8,12 +8,6 @@ public sealed class ApiOptions
     /// <summary>Largest accepted request body; larger ones get 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
-    /// <summary>max_tokens used when a request names none.</summary>
-    public int DefaultMaxTokens { get; set; } = 256;
-
-    /// <summary>Largest max_tokens a request may ask for.</summary>
-    public int MaxTokensLimit { get; set; } = 4096;
-
     /// <summary>Bearer keys; empty turns authentication off.</summary>
     public string[] ApiKeys { get; set; } = [];
 

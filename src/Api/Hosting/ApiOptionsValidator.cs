@@ -12,14 +12,6 @@ internal sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
         {
             failures.Add($"Api:MaxRequestBodyBytes must be at least 1024 (got {options.MaxRequestBodyBytes}).");
         }
-        if (options.MaxTokensLimit < 1)
-        {
-            failures.Add($"Api:MaxTokensLimit must be positive (got {options.MaxTokensLimit}).");
-        }
-        if (options.DefaultMaxTokens < 1 || options.DefaultMaxTokens > options.MaxTokensLimit)
-        {
-            failures.Add($"Api:DefaultMaxTokens must lie in 1..Api:MaxTokensLimit (got {options.DefaultMaxTokens}).");
-        }
         if (options.RateLimit.PermitsPerMinute < 0)
         {
             failures.Add($"Api:RateLimit:PermitsPerMinute must be 0 (off) or positive (got {options.RateLimit.PermitsPerMinute}).");

@@ -13,7 +13,8 @@ public static class ApiServiceCollectionExtensions
     /// <summary>Options (validated at start), snake_case JSON, problem details for every error, rate limiting and the generation flow.</summary>
     public static IServiceCollection AddApi(this IServiceCollection services)
     {
-        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateOnStart();
+        // Unknown keys fail the start: a setting that moved (Api:MaxTokensLimit is now Inference:MaxTokensLimit) must not be ignored.
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName, binder => binder.ErrorOnUnknownConfiguration = true).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>();
         services.ConfigureHttpJsonOptions(json => UseWireFormat(json.SerializerOptions));
         // Swashbuckle describes schemas with the MVC JSON options; keep them identical to what the endpoints write.
@@ -30,6 +31,7 @@ public static class ApiServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IChatTemplate, PlainChatTemplate>();
         services.AddSingleton<GenerationRunner>();
+        services.AddShutdownAfterDrain();
         return services;
     }
 

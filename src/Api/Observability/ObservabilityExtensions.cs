@@ -23,7 +23,8 @@ public static class ObservabilityExtensions
                 .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
                 .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
                 .ReadFrom.Configuration(configuration)
-                .Enrich.FromLogContext();
+                .Enrich.FromLogContext()
+                .Filter.ByExcluding(ServerRunner.IsHostReportOfFailure);
             if (configuration.GetValue<bool>("Serilog:Json"))
             {
                 logger.WriteTo.Console(new RenderedCompactJsonFormatter());

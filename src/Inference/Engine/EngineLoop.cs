@@ -19,7 +19,7 @@ internal sealed class EngineLoop
     public EngineLoop(EngineParts parts, ChannelReader<EngineCommand> commands, EngineMetrics metrics, ILogger logger, Action<ActiveRequest> requestCompleted)
     {
         (_commands, _logger, _time) = (commands, logger, parts.Time);
-        var settings = new RequestRegistrySettings(parts.RequestTimeout, parts.SessionIdleTimeout, parts.Pool.BytesPerBlock);
+        var settings = new RequestRegistrySettings(parts.Limits.RequestTimeout, parts.Limits.SessionIdleTimeout, parts.Pool.BytesPerBlock);
         _requests = new RequestRegistry(settings, parts.Scheduler, parts.Sessions, metrics, parts.Time, logger, requestCompleted);
         var outputs = new OutputProcessor(_requests, metrics, parts.Time, parts.EosTokenId, parts.MaxContext);
         var publisher = new SnapshotPublisher(parts.Scheduler, parts.Sessions, parts.Config.KvBytesPerToken(sizeof(float)),

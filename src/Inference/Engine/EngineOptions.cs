@@ -39,6 +39,16 @@ public sealed class EngineOptions
     [Range(1, 1 << 20)]
     public int MaxTokensLimit { get; set; } = 4096;
 
+    [Range(0, 64)]
+    public int MaxStopSequences { get; set; } = 4;
+
+    /// <summary>Longest stop string, in characters.</summary>
+    [Range(1, 4096)]
+    public int MaxStopSequenceLength { get; set; } = 256;
+
+    [Range(1, 4096)]
+    public int MaxSessionIdLength { get; set; } = 256;
+
     /// <summary>0 means the model's own context length; otherwise a smaller cap.</summary>
     [Range(0, 1 << 20)]
     public int MaxContext { get; set; }

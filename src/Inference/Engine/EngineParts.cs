@@ -1,4 +1,5 @@
 using GqaService.Inference.KvCache;
+using GqaService.Inference.Limits;
 using GqaService.Inference.Loading;
 using GqaService.Inference.Model;
 using GqaService.Inference.Scheduling;
@@ -13,8 +14,7 @@ internal sealed class EngineParts : IDisposable
         Config = model.Weights.Config;
         Decoder = new TransformerDecoder(model.Weights);
         BlockSize = options.BlockSize;
-        MaxContext = options.MaxContext > 0 ? Math.Min(options.MaxContext, Config.MaxContext) : Config.MaxContext;
-        var blocks = KvBudget.Blocks(Config, options, MaxContext);
+        var blocks = KvBudget.Blocks(Config, options, ServingLimits.EffectiveContext(Config.MaxContext, options.MaxContext));
         Pool = new KvPool(Config, blocks, BlockSize);
         Allocator = new BlockAllocator(blocks);
         PrefixIndex = new PrefixBlockIndex();
@@ -22,8 +22,7 @@ internal sealed class EngineParts : IDisposable
         Scheduler = new Scheduler(new SchedulerLimits(options.MaxSequencesPerStep, options.MaxBatchedTokens, options.PrefillChunkSize, BlockSize), Allocator, Sessions, time);
         Runner = new ModelRunner(Decoder, Pool);
         EosTokenId = Config.EosTokenId;
-        SessionIdleTimeout = TimeSpan.FromSeconds(options.SessionIdleTimeoutSeconds);
-        RequestTimeout = TimeSpan.FromSeconds(options.RequestTimeoutSeconds);
+        Limits = ServingLimits.Create(options, Config, model.Tokenizer is not null, blocks * BlockSize);
         Time = time;
     }
 
@@ -36,11 +35,10 @@ internal sealed class EngineParts : IDisposable
     public Scheduler Scheduler { get; }
     public ModelRunner Runner { get; }
     public int BlockSize { get; }
-    public int MaxContext { get; }
+    /// <summary>What requests may ask of this engine: the one owner of context, token, stop and timeout limits.</summary>
+    public ServingLimits Limits { get; }
+    public int MaxContext => Limits.ContextTokens;
     public int EosTokenId { get; }
-    public TimeSpan SessionIdleTimeout { get; }
-    /// <summary>The default deadline of a request, from submission (zero: none).</summary>
-    public TimeSpan RequestTimeout { get; }
     public TimeProvider Time { get; }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using GqaService.Inference.Limits;
 using GqaService.Inference.Sampling;
 
 namespace GqaService.Inference.Engine;
@@ -17,4 +18,6 @@ public sealed record GenerationRequest
     public string? SessionId { get; init; }
     /// <summary>Absolute deadline; the request is cancelled (and reported) when it passes.</summary>
     public DateTimeOffset? Deadline { get; init; }
+    /// <summary>The JSON names the prompt and the token limit arrived under; validation errors are keyed by them.</summary>
+    public RequestFieldNames Fields { get; init; } = RequestFieldNames.Completion;
 }

@@ -1,4 +1,5 @@
 using GqaService.Inference.KvCache;
+using GqaService.Inference.Limits;
 using GqaService.Inference.Tokenization;
 
 namespace GqaService.Inference.Engine;
@@ -14,6 +15,9 @@ public interface IInferenceEngine
     ITextTokenizer? Tokenizer { get; }
 
     bool IsReady { get; }
+
+    /// <summary>What a request may ask for, fixed once the model is loaded; throws <see cref="EngineUnavailableException"/> before.</summary>
+    ServingLimits Limits { get; }
 
     /// <summary>
     /// Admits a request or refuses it at once: <see cref="InvalidGenerationRequestException"/> for input the engine can never

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using GqaService.Inference.KvCache;
+using GqaService.Inference.Limits;
 using GqaService.Inference.Loading;
 using GqaService.Inference.Native;
 using GqaService.Inference.Scheduling;
@@ -23,17 +24,21 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     private readonly SessionLeases _sessionLeases = new();
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Guards the lifecycle below: StartAsync, StopAsync and Dispose may be called from different threads in any order
+    // (the host's stop, the container's disposal, a test), and _stop must never be used once disposed.
+    private readonly Lock _lifecycle = new();
     private readonly Thread _thread;
     private int _inFlight;
-    private int _started;
+    private bool _started;
+    private Task? _stopping;
+    private bool _disposed;
     private long _arrivals;
     private double _meanRequestSeconds = 1;
     private volatile bool _ready;
     private ModelDescription? _model;
     private ITextTokenizer? _tokenizer;
-    private int _maxContext;
-    private int _totalBlocks;
-    private int _blockSize;
+    private ServingLimits? _limits;
 
     public InferenceEngine(IOptions<EngineOptions> options, ILogger<InferenceEngine> logger, TimeProvider? time = null)
     {
@@ -48,33 +53,62 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     public ModelDescription Model => _model ?? throw new EngineUnavailableException("The model is still loading.");
     public ITextTokenizer? Tokenizer => _tokenizer;
     public bool IsReady => _ready;
-    public int MaxContext => _maxContext;
+    public ServingLimits Limits => _limits ?? throw new EngineUnavailableException("The model is still loading.");
 
     /// <summary>Starts the engine thread; completes once the model is loaded and the KV pool allocated.</summary>
     public Task StartAsync()
     {
-        if (Interlocked.Exchange(ref _started, 1) == 0)
+        lock (_lifecycle)
         {
-            _thread.Start();
+            if (_stopping is not null)
+            {
+                return Task.FromException(new EngineUnavailableException("The service is shutting down."));
+            }
+            if (!_started)
+            {
+                _started = true;
+                _thread.Start();
+            }
         }
         return _loaded.Task;
     }
 
-    /// <summary>Stops admitting, lets in-flight requests finish within the shutdown timeout, cancels the rest, frees everything.</summary>
+    /// <summary>
+    /// Stops admitting (<see cref="Submit"/> throws <see cref="EngineUnavailableException"/> at once), lets in-flight requests
+    /// run for up to <see cref="EngineOptions.ShutdownTimeoutSeconds"/>, ends the rest with <c>shutting_down</c>, frees every
+    /// block and the weights. Completes when the engine thread has exited. Idempotent, thread-safe, and safe after
+    /// <see cref="Dispose"/>: every call returns the same task.
+    /// </summary>
     public Task StopAsync()
     {
-        _ready = false;
-        _stop.Cancel();
-        return Task.Run(() => _thread.Join());
+        lock (_lifecycle)
+        {
+            if (_stopping is null)
+            {
+                var wasServing = _ready;
+                _ready = false;
+                if (wasServing)
+                {
+                    _logger.LogInformation("Engine stopping: new requests are refused; {InFlight} requests in flight may run for up to {DrainSeconds} s",
+                        Volatile.Read(ref _inFlight), _options.ShutdownTimeoutSeconds);
+                }
+                _stop.Cancel();
+                _stopping = _started ? _exited.Task : Task.CompletedTask;
+            }
+            return _stopping;
+        }
     }
 
     public GenerationHandle Submit(GenerationRequest request)
     {
         if (!_ready)
         {
-            throw new EngineUnavailableException(_stop.IsCancellationRequested ? "The service is shutting down." : "The model is still loading.");
+            throw new EngineUnavailableException(Volatile.Read(ref _stopping) is not null ? "The service is shutting down." : "The model is still loading.");
         }
-        RequestValidator.Validate(request, Model.Config, _tokenizer, _options, _maxContext, _totalBlocks, _blockSize);
+        if (GenerationRequestValidator.Validate(request, Limits) is { Count: > 0 } errors)
+        {
+            throw new InvalidGenerationRequestException(errors);
+        }
         if (Interlocked.Increment(ref _inFlight) > _options.MaxSequencesPerStep + _options.MaxWaitingRequests)
         {
             var excess = Interlocked.Decrement(ref _inFlight) - _options.MaxSequencesPerStep - _options.MaxWaitingRequests + 1;
@@ -124,6 +158,18 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
 
     private void RunEngineThread()
     {
+        try
+        {
+            RunModel();
+        }
+        finally
+        {
+            _exited.TrySetResult();
+        }
+    }
+
+    private void RunModel()
+    {
         EngineParts parts;
         try
         {
@@ -137,14 +183,21 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
             parts = new EngineParts(loaded, _options, _time, _sessionLeases);
             _model = loaded.Description;
             _tokenizer = loaded.Tokenizer;
-            _maxContext = parts.MaxContext;
-            _totalBlocks = parts.Allocator.TotalBlocks;
-            _blockSize = parts.BlockSize;
+            _limits = parts.Limits;
             LogPool(parts);
         }
         catch (Exception exception)
         {
-            _logger.LogCritical(exception, "The model could not be loaded");
+            // Whoever started the engine reports the failure (the server prints one line and exits 1); an expected load
+            // failure is logged without its stack so the log does not repeat it, anything else keeps the stack.
+            if (exception is ModelLoadException or IOException or InvalidDataException)
+            {
+                _logger.LogCritical("The model could not be loaded: {Reason}", exception.Message);
+            }
+            else
+            {
+                _logger.LogCritical(exception, "The model could not be loaded");
+            }
             _loaded.TrySetException(exception);
             return;
         }
@@ -153,7 +206,11 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
         {
             var loop = new EngineLoop(parts, _commands.Reader, Metrics, _logger, OnRequestCompleted);
             loop.PublishInitialSnapshot();
-            _ready = true;
+            lock (_lifecycle)
+            {
+                // A stop that came while the model loaded wins: the engine never reports ready.
+                _ready = _stopping is null;
+            }
             _loaded.TrySetResult();
             try
             {
@@ -204,11 +261,23 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
             parts.Allocator.TotalBlocks, parts.BlockSize, tokens, parts.Pool.TotalBytes, config.KvBytesPerToken(sizeof(float)), mhaTokens);
     }
 
+    /// <summary>Stops (as <see cref="StopAsync"/>) and waits for the engine thread, bounded by the drain time plus a margin.</summary>
     public void Dispose()
     {
-        if (!_stop.IsCancellationRequested)
+        var exited = StopAsync().Wait(TimeSpan.FromSeconds(_options.ShutdownTimeoutSeconds + 5));
+        lock (_lifecycle)
         {
-            StopAsync().Wait(TimeSpan.FromSeconds(_options.ShutdownTimeoutSeconds + 5));
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            if (!exited)
+            {
+                // The thread still runs and uses both; leave them to the finalizer rather than pull them from under it.
+                _logger.LogWarning("The engine thread did not stop within {Seconds} s of disposal", _options.ShutdownTimeoutSeconds + 5);
+                return;
+            }
         }
         Metrics.Dispose();
         _stop.Dispose();

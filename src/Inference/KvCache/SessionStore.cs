@@ -119,6 +119,26 @@ public sealed class SessionStore
         return true;
     }
 
+    /// <summary>
+    /// Reserves room for <paramref name="tokens"/> more tokens in <paramref name="sequence"/>, evicting idle sessions least
+    /// recently used first until it fits; false when it does not fit with every idle session gone.
+    /// <paramref name="evictedBlocks"/> counts the blocks the evictions freed.
+    /// </summary>
+    public bool TryReserveEvictingIdle(KvSequence sequence, int tokens, List<BlockCopy> copies, out int evictedBlocks)
+    {
+        ArgumentNullException.ThrowIfNull(sequence);
+        evictedBlocks = 0;
+        while (!sequence.TryReserve(tokens, copies))
+        {
+            if (!TryEvictLeastRecentlyUsed(out _, out var freed))
+            {
+                return false;
+            }
+            evictedBlocks += freed;
+        }
+        return true;
+    }
+
     /// <summary>Evicts every idle session unused for longer than <paramref name="maxIdle"/>; returns how many.</summary>
     public int EvictIdleOlderThan(TimeSpan maxIdle) => EvictIdleOlderThan(maxIdle, out _);
 

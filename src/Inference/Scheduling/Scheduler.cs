@@ -125,13 +125,11 @@ public sealed class Scheduler(SchedulerLimits limits, BlockAllocator allocator, 
     private bool TryReserve(Sequence sequence, int count, List<BlockCopy> copies)
     {
         var before = sequence.Kv!.ReservedBlocks;
-        while (!sequence.Kv.TryReserve(count, copies))
+        var reserved = sessions.TryReserveEvictingIdle(sequence.Kv, count, copies, out var evictedBlocks);
+        _evictableThisStep -= evictedBlocks;
+        if (!reserved)
         {
-            if (!sessions.TryEvictLeastRecentlyUsed(out _, out var freed))
-            {
-                return false;
-            }
-            _evictableThisStep -= freed;
+            return false;
         }
         sequence.BlocksAllocated += Math.Max(0, sequence.Kv.ReservedBlocks - before);
         sequence.PeakBlocks = Math.Max(sequence.PeakBlocks, sequence.Kv.ReservedBlocks);

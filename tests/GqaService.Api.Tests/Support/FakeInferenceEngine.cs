@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using GqaService.Inference.Engine;
 using GqaService.Inference.KvCache;
+using GqaService.Inference.Limits;
 using GqaService.Inference.Model;
 using GqaService.Inference.Tokenization;
 
@@ -10,7 +11,8 @@ namespace GqaService.Api.Tests.Support;
 /// <summary>
 /// A scripted engine: emits <see cref="Script"/> one character per token (token id = character code), honours max_tokens,
 /// and can be told to refuse (<see cref="ThrowOnSubmit"/>), stall, pause mid-stream or fail. Records what it was sent and
-/// when it was cancelled.
+/// when it was cancelled. Its <see cref="Limits"/> come from <see cref="Options"/> as the real engine's do, and it guards
+/// <see cref="Submit"/> with the same validator, so an API that let through what the engine refuses fails the test.
 /// </summary>
 internal sealed class FakeInferenceEngine : IInferenceEngine
 {
@@ -25,6 +27,13 @@ internal sealed class FakeInferenceEngine : IInferenceEngine
     }, IsDemo: true, HasTokenizer: true, ParameterCount: 1234, Source: "fake");
 
     public ITextTokenizer? Tokenizer { get; set; } = new FakeTokenizer();
+
+    /// <summary>The "Inference" options the limits derive from (set MaxContext to cap the context below the model's).</summary>
+    public EngineOptions Options { get; set; } = new();
+
+    public int KvPoolTokens { get; set; } = 64 * 16;
+
+    public ServingLimits Limits => ServingLimits.Create(Options, Model.Config, Tokenizer is not null, KvPoolTokens);
     public bool IsReady { get; set; } = true;
     public string Script { get; set; } = " Hello world";
     public Exception? ThrowOnSubmit { get; set; }
@@ -34,6 +43,7 @@ internal sealed class FakeInferenceEngine : IInferenceEngine
     public int? FailAfterTokens { get; set; }
     /// <summary>After this many tokens the fake ends the request as the engine does when its deadline passes.</summary>
     public int? DeadlineAfterTokens { get; set; }
+    public string FailureCode { get; set; } = "fake_failure";
     public int CachedPromptTokens { get; set; }
     public ConcurrentQueue<GenerationRequest> Submitted { get; } = new();
     public ConcurrentDictionary<string, SessionInfo> Sessions { get; } = new();
@@ -44,6 +54,10 @@ internal sealed class FakeInferenceEngine : IInferenceEngine
         if (ThrowOnSubmit is { } refusal)
         {
             throw refusal;
+        }
+        if (GenerationRequestValidator.Validate(request, Limits) is { Count: > 0 } errors)
+        {
+            throw new InvalidGenerationRequestException(errors);
         }
         Submitted.Enqueue(request);
         var events = Channel.CreateUnbounded<GenerationEvent>();
@@ -94,7 +108,7 @@ internal sealed class FakeInferenceEngine : IInferenceEngine
                 }
                 if (FailAfterTokens == emitted)
                 {
-                    writer.TryWrite(new GenerationFailed("fake_failure", "The fake engine was told to fail."));
+                    writer.TryWrite(new GenerationFailed(FailureCode, "The fake engine was told to fail."));
                     return;
                 }
                 if (PauseAfterTokens == emitted)

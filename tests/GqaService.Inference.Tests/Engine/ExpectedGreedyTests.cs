@@ -21,6 +21,18 @@ public class ExpectedGreedyTests
     }
 
     [RequiresSharedModelsFact]
+    public async Task Generate_EveryExpectedGreedyCaseAtOnce_MatchesReferenceIdsInOneBatch()
+    {
+        await using var harness = await EngineHarness.StartAsync(SharedModels.Stories260KBin, o => o.PrefillChunkSize = 64);
+        var cases = ExpectedGreedyCase.Load();
+        var outcomes = await Task.WhenAll(cases.Select(c => harness.RunAsync(EngineHarness.Greedy(c.PromptIds, c.MaxNewTokens))));
+        for (var i = 0; i < cases.Count; i++)
+        {
+            Assert.Equal(cases[i].ExpectedIds, outcomes[i].TokenIds);
+        }
+    }
+
+    [RequiresSharedModelsFact]
     public async Task Generate_FirstCase_StreamsTheKnownGoodText()
     {
         await using var harness = await EngineHarness.StartAsync(SharedModels.Stories260KBin);

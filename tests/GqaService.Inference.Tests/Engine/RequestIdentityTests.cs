@@ -5,10 +5,10 @@ namespace GqaService.Inference.Tests.Engine;
 
 public class RequestIdentityTests
 {
-    [RequiresSharedModelsFact]
+    [Fact]
     public async Task DuplicateRequestId_FailsTheNewcomer_AndTheFirstCompletes()
     {
-        await using var harness = await EngineHarness.StartAsync(SharedModels.Stories260KBin);
+        await using var harness = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped);
         var first = EngineHarness.Greedy([1, 403], 200);
         using var running = harness.Engine.Submit(first);
         using var duplicate = harness.Engine.Submit(first with { MaxTokens = 5 });

@@ -5,10 +5,10 @@ namespace GqaService.Inference.Tests.Engine;
 
 public class SessionTests
 {
-    [RequiresSharedModelsFact]
+    [Fact]
     public async Task SecondTurn_PrefillsOnlyTheNewTokens_AndEqualsAFreshFullPrompt()
     {
-        await using var harness = await EngineHarness.StartAsync(SharedModels.Stories260KBin);
+        await using var harness = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped);
         int[] firstPrompt = [1, 403, 407, 261, 378];
         var first = await harness.RunAsync(EngineHarness.Greedy(firstPrompt, 40, session: "s1"));
         var secondPrompt = firstPrompt.Concat(first.TokenIds).Concat([432, 383, 286]).ToArray();
@@ -24,10 +24,10 @@ public class SessionTests
         Assert.Equal(secondPrompt.Length + 49, session.Tokens);
     }
 
-    [RequiresSharedModelsFact]
+    [Fact]
     public async Task DivergingPrompt_RecomputesAfterTheCommonPrefix_AndStillMatches()
     {
-        await using var harness = await EngineHarness.StartAsync(SharedModels.Stories260KBin);
+        await using var harness = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped);
         var random = new Random(9);
         var shared = new[] { 1 }.Concat(Enumerable.Range(0, 40).Select(_ => random.Next(3, 512))).ToArray();
         await harness.RunAsync(EngineHarness.Greedy(shared.Concat([300, 301, 302]).ToArray(), 10, session: "s2"));
@@ -40,10 +40,10 @@ public class SessionTests
         Assert.Equal(fresh.TokenIds, again.TokenIds);
     }
 
-    [RequiresSharedModelsFact]
+    [Fact]
     public async Task ConcurrentRequestInABusySession_IsRejected_AndDeleteFreesItsBlocks()
     {
-        await using var harness = await EngineHarness.StartAsync(SharedModels.Stories260KBin);
+        await using var harness = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped);
         using var running = harness.Engine.Submit(EngineHarness.Greedy([1, 403], 300, session: "busy"));
         Assert.Throws<SessionBusyException>(() => harness.Engine.Submit(EngineHarness.Greedy([1, 403], 5, session: "busy")));
         await EngineHarness.CollectAsync(running);
@@ -54,10 +54,10 @@ public class SessionTests
         Assert.True(await harness.WaitForAsync(s => s.BlocksUsed == 0 && s.Sessions.Count == 0, TimeSpan.FromSeconds(2)));
     }
 
-    [RequiresSharedModelsFact]
+    [Fact]
     public async Task SharedPromptPrefix_AcrossRequests_IsServedFromSharedBlocks()
     {
-        await using var harness = await EngineHarness.StartAsync(SharedModels.Stories260KBin);
+        await using var harness = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped);
         var random = new Random(10);
         var prefix = new[] { 1 }.Concat(Enumerable.Range(0, 47).Select(_ => random.Next(3, 512))).ToArray(); // 3 full blocks
         using var holder = harness.Engine.Submit(EngineHarness.Greedy(prefix.Concat([5]).ToArray(), 400));

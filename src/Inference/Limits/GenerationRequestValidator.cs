@@ -1,0 +1,103 @@
+using GqaService.Inference.Engine;
+
+namespace GqaService.Inference.Limits;
+
+/// <summary>
+/// The one set of rules a request must meet, against the engine's <see cref="ServingLimits"/>. The API runs it before
+/// submitting (a 400 listing every error) and the engine runs it again as its guard, so what the API accepts the engine serves.
+/// </summary>
+public static class GenerationRequestValidator
+{
+    public static IReadOnlyList<FieldError> Validate(GenerationRequest request, ServingLimits limits)
+    {
+        var errors = new List<FieldError>();
+        var fields = request.Fields;
+        Prompt(request.PromptTokenIds, fields.Prompt, limits, errors);
+        if (request.MaxTokens < 1 || request.MaxTokens > limits.MaxTokens)
+        {
+            errors.Add(new(fields.MaxTokens, $"must lie in 1..{limits.MaxTokens} (got {request.MaxTokens})."));
+        }
+        Sampling(request, limits, errors);
+        Stops(request, limits, errors);
+        if (request.SessionId is { } session && (session.Length == 0 || session.Length > limits.MaxSessionIdLength))
+        {
+            errors.Add(new(RequestFieldNames.SessionId, $"must be 1..{limits.MaxSessionIdLength} characters (got {session.Length})."));
+        }
+        return errors;
+    }
+
+    private static void Prompt(IReadOnlyList<int> prompt, string field, ServingLimits limits, List<FieldError> errors)
+    {
+        if (prompt.Count == 0)
+        {
+            errors.Add(new(field, "must contain at least one token."));
+            return;
+        }
+        for (var i = 0; i < prompt.Count; i++)
+        {
+            if (prompt[i] < 0 || prompt[i] >= limits.VocabSize)
+            {
+                errors.Add(new(field, $"token id {prompt[i]} at index {i} is outside the vocabulary (0..{limits.VocabSize - 1})."));
+                break;
+            }
+        }
+        // At least one position must stay free for the first generated token.
+        if (prompt.Count >= limits.ContextTokens)
+        {
+            var whose = limits.ContextTokens < limits.ModelContextTokens
+                ? $"the served context is {limits.ContextTokens} tokens (Inference:MaxContext; the model's is {limits.ModelContextTokens})"
+                : $"the model's context is {limits.ContextTokens} tokens";
+            errors.Add(new(field, $"the prompt is {prompt.Count} tokens but {whose}, so a prompt may use at most {limits.ContextTokens - 1}."));
+        }
+        else if (prompt.Count > limits.KvPoolTokens)
+        {
+            errors.Add(new(field, $"the prompt is {prompt.Count} tokens but the whole KV cache holds {limits.KvPoolTokens}."));
+        }
+    }
+
+    private static void Sampling(GenerationRequest request, ServingLimits limits, List<FieldError> errors)
+    {
+        var sampling = request.Sampling;
+        if (!float.IsFinite(sampling.Temperature) || sampling.Temperature < 0f || sampling.Temperature > limits.MaxTemperature)
+        {
+            errors.Add(new(RequestFieldNames.Temperature, $"must lie in [0, {limits.MaxTemperature}] (got {sampling.Temperature})."));
+        }
+        if (!(sampling.TopP > 0f && sampling.TopP <= 1f))
+        {
+            errors.Add(new(RequestFieldNames.TopP, $"must lie in (0, 1] (got {sampling.TopP})."));
+        }
+        if (sampling.TopK < 0)
+        {
+            errors.Add(new(RequestFieldNames.TopK, $"must be 0 (off) or positive (got {sampling.TopK})."));
+        }
+    }
+
+    private static void Stops(GenerationRequest request, ServingLimits limits, List<FieldError> errors)
+    {
+        var stops = request.StopSequences;
+        if (stops.Count > 0 && !limits.HasTokenizer)
+        {
+            errors.Add(new(RequestFieldNames.Stop, "stop strings need a tokenizer and this model has none (use stop_token_ids)."));
+        }
+        if (stops.Count > limits.MaxStopSequences)
+        {
+            errors.Add(new(RequestFieldNames.Stop, $"at most {limits.MaxStopSequences} stop sequences are allowed (got {stops.Count})."));
+        }
+        if (stops.Any(string.IsNullOrEmpty))
+        {
+            errors.Add(new(RequestFieldNames.Stop, "stop sequences must not be empty."));
+        }
+        if (stops.FirstOrDefault(s => s is not null && s.Length > limits.MaxStopSequenceLength) is { } tooLong)
+        {
+            errors.Add(new(RequestFieldNames.Stop, $"a stop sequence may be at most {limits.MaxStopSequenceLength} characters (got {tooLong.Length})."));
+        }
+        foreach (var id in request.StopTokenIds)
+        {
+            if (id < 0 || id >= limits.VocabSize)
+            {
+                errors.Add(new(RequestFieldNames.StopTokenIds, $"stop token ids must lie in 0..{limits.VocabSize - 1} (got {id})."));
+                break;
+            }
+        }
+    }
+}
