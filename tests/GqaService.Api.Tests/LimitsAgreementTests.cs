@@ -45,7 +45,8 @@ public sealed class LimitsAgreementTests
             {
                 Assert.True(response.StatusCode == HttpStatusCode.OK, $"case {i} {cases[i]}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
                 var usage = (await Json.ReadAsync(response)).GetProperty("usage");
-                Assert.InRange(usage.GetProperty("completion_tokens").GetInt32(), 1, cases[i].MaxTokens);
+                // Zero is right when the first token is the case's stop id.
+                Assert.InRange(usage.GetProperty("completion_tokens").GetInt32(), 0, cases[i].MaxTokens);
                 continue;
             }
             var errors = (await Json.ProblemAsync(response, 400)).GetProperty("errors");

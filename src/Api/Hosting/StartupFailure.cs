@@ -23,10 +23,15 @@ public static class StartupFailure
     /// Failures an operator causes and fixes without the code: a bad model file, an invalid setting, a port in use. Their
     /// message says everything; a stack trace would only bury it.
     /// </summary>
-    public static bool IsExpected(Exception exception) => Unwrap(exception) is ModelLoadException or OptionsValidationException
-        or IOException or InvalidDataException or UnauthorizedAccessException
+    public static bool IsExpected(Exception exception) => Unwrap(exception) switch
+    {
+        ModelLoadException or OptionsValidationException or IOException or InvalidDataException or UnauthorizedAccessException => true,
         // The configuration binder's "Failed to convert configuration value 'x' at 'Section:Key' to type ...".
-        or InvalidOperationException { InnerException: ArgumentException or FormatException };
+        InvalidOperationException { InnerException: ArgumentException or FormatException } => true,
+        // The binder's refusal of a key the options do not have (ErrorOnUnknownConfiguration): a moved or mistyped setting.
+        InvalidOperationException { Message: var message } => message.Contains("ErrorOnUnknownConfiguration", StringComparison.Ordinal),
+        _ => false,
+    };
 
     private static Exception Unwrap(Exception exception)
     {

@@ -56,7 +56,8 @@ public class ServingLimitsTests
             }
             var outcome = await harness.RunAsync(request);
             Assert.True(outcome.Finished is not null, $"case {i} {cases[i]} was admitted but failed: {outcome.Failed?.Code} {outcome.Failed?.Message}");
-            Assert.InRange(outcome.TokenIds.Count, 1, request.MaxTokens);
+            // Zero is right when the first token is the case's stop id.
+            Assert.InRange(outcome.TokenIds.Count, 0, request.MaxTokens);
             Assert.True(request.PromptTokenIds.Count + outcome.TokenIds.Count <= LimitCase.ContextCap, $"case {i} ran past the context cap");
         }
         foreach (var session in harness.Engine.ListSessions())

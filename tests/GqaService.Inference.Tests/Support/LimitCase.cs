@@ -93,6 +93,7 @@ public sealed record LimitCase(int PromptLength, int PromptTokenId, int MaxToken
         Sampling = new SamplingParameters { Temperature = Temperature, TopP = TopP, TopK = TopK, Seed = 1 },
         StopTokenIds = [StopTokenId],
         SessionId = SessionId(index),
+        IgnoreEos = true,
     };
 
     /// <summary>The same request as /v1/completions JSON.</summary>
@@ -106,5 +107,6 @@ public sealed record LimitCase(int PromptLength, int PromptTokenId, int MaxToken
         seed = 1,
         stop_token_ids = new[] { StopTokenId },
         session_id = SessionId(index),
+        ignore_eos = true,
     };
 }

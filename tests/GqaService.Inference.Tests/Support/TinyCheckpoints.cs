@@ -7,12 +7,14 @@ namespace GqaService.Inference.Tests.Support;
 internal static class TinyCheckpoints
 {
     private static readonly TemporaryDirectory Directory = CreateDirectory();
-    private static readonly Lazy<string> StoriesShapedPath = new(() => Write("stories-shaped.bin", StoriesShapedWriter(), seed: 260));
+    private static readonly Lazy<string> StoriesShapedPath = new(() => Write("stories-shaped.bin", StoriesShapedWriter(), seed: 260, classifierScale: 16));
 
     /// <summary>
     /// stories260K's shape (dim 64, 5 layers, 8 query / 4 KV heads, hidden 172, vocab 512, context 512) with random weights:
     /// the same KV bytes per token (1280), so the KV budgets the tests choose force the same block counts (1 MiB = 51 blocks).
-    /// No tokenizer: requests use token ids.
+    /// No tokenizer: requests use token ids. Its own classifier is scaled up so the logits spread like a trained model's
+    /// (standard deviation about 40 rather than 3): with flat random logits, two tokens a rounding error apart are common
+    /// enough that a batched and a solo run (different matmul shapes, equally correct) would pick differently now and then.
     /// </summary>
     public static string StoriesShaped => StoriesShapedPath.Value;
 
@@ -21,13 +23,26 @@ internal static class TinyCheckpoints
     public static Llama2cCheckpointWriter StoriesShapedWriter() => new()
     {
         Dim = 64, HiddenDim = 172, NumLayers = 5, NumHeads = 8, NumKvHeads = 4, VocabSize = StoriesShapedVocabSize, SeqLen = 512,
+        SharedClassifier = false,
     };
 
-    /// <summary>Writes <paramref name="writer"/> filled from <paramref name="seed"/> under this process's temporary directory.</summary>
-    public static string Write(string name, Llama2cCheckpointWriter writer, int seed)
+    /// <summary>
+    /// Writes <paramref name="writer"/> filled from <paramref name="seed"/> under this process's temporary directory, its
+    /// separate classifier (if any) multiplied by <paramref name="classifierScale"/>.
+    /// </summary>
+    public static string Write(string name, Llama2cCheckpointWriter writer, int seed, float classifierScale = 1)
     {
+        writer.Fill(seed);
+        if (!writer.SharedClassifier)
+        {
+            var classifier = writer.Array("wcls");
+            for (var i = 0; i < classifier.Length; i++)
+            {
+                classifier[i] *= classifierScale;
+            }
+        }
         var path = Directory.File(name);
-        File.WriteAllBytes(path, writer.Fill(seed).ToBytes());
+        File.WriteAllBytes(path, writer.ToBytes());
         return path;
     }
 
