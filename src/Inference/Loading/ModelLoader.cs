@@ -1,4 +1,5 @@
 using GqaService.Inference.Engine;
+using GqaService.Inference.Loading.Families;
 using GqaService.Inference.Model;
 using GqaService.Inference.Native;
 using GqaService.Inference.Tokenization;
@@ -49,7 +50,8 @@ public static class ModelLoader
         }
         if (fullPath.EndsWith(".bin", StringComparison.OrdinalIgnoreCase) || Llama2cCheckpointLoader.LooksLikeCheckpoint(fullPath))
         {
-            return Complete(Llama2cCheckpointLoader.Load(fullPath), fullPath, Path.GetFileNameWithoutExtension(fullPath),
+            var checkpoint = Llama2cCheckpointLoader.Load(fullPath);
+            return Complete(checkpoint, new FamilyConfig(ModelFamilies.Llama, checkpoint.Config, [checkpoint.Config.EosTokenId], []), "F32", fullPath, Path.GetFileNameWithoutExtension(fullPath),
                 "llama2.c checkpoint", tokenizerPath, Beside(fullPath));
         }
         var name = Path.GetFileName(fullPath);
@@ -62,20 +64,23 @@ public static class ModelLoader
 
     private static LoadedModel LoadHuggingFace(string directory, string? tokenizerPath)
     {
-        var config = HuggingFaceConfig.Read(Path.Combine(directory, HuggingFaceConfigFileName));
+        var facts = HuggingFaceConfig.Read(Path.Combine(directory, HuggingFaceConfigFileName));
         ModelWeights weights;
+        string precision;
         using (var reader = HuggingFaceTensorReader.Open(directory))
         {
-            weights = ModelWeightsAssembler.Assemble(config, reader, directory);
+            weights = ModelWeightsAssembler.Assemble(facts.Config, facts.Family, reader, directory);
+            precision = string.Join(", ", reader.DTypesRead);
         }
-        return Complete(weights, directory, Path.GetFileName(directory), "Hugging Face directory",
+        return Complete(weights, facts, precision, directory, Path.GetFileName(directory), "Hugging Face directory",
             tokenizerPath, Path.Combine(directory, TokenizerFileName));
     }
 
     private static string Beside(string file) => Path.Combine(Path.GetDirectoryName(file)!, TokenizerFileName);
 
     /// <summary>Without a tokenizer the model still serves token-id prompts, so only an explicitly named one must exist.</summary>
-    private static LoadedModel Complete(ModelWeights weights, string source, string id, string format, string? explicitTokenizer, string defaultTokenizer)
+    private static LoadedModel Complete(ModelWeights weights, FamilyConfig facts, string precision, string source, string id, string format,
+        string? explicitTokenizer, string defaultTokenizer)
     {
         try
         {
@@ -83,7 +88,14 @@ public static class ModelLoader
                 ? null
                 : LoadTokenizer(explicitTokenizer ?? defaultTokenizer, weights.Config);
             var description = new ModelDescription(id, weights.Config, IsDemo: false, HasTokenizer: tokenizer is not null,
-                weights.ParameterCount, $"{format} {source}");
+                weights.ParameterCount, $"{format} {source}")
+            {
+                Family = facts.Family.Name,
+                TokenizerKind = tokenizer is null ? "none" : "sentencepiece",
+                EosTokenIds = facts.EosTokenIds,
+                WeightPrecision = precision,
+                Notes = facts.Notes,
+            };
             return new LoadedModel(weights, tokenizer, description);
         }
         catch
