@@ -1,5 +1,6 @@
 using GqaService.Inference.Engine;
 using GqaService.Inference.Loading.Families;
+using GqaService.Inference.Loading.Gguf;
 using GqaService.Inference.Model;
 using GqaService.Inference.Native;
 using GqaService.Inference.Tokenization;
@@ -16,7 +17,9 @@ public static class ModelLoader
     /// Mistral; a directory with exactly one <c>.bin</c>: that llama2.c checkpoint. A <c>.bin</c> file, or any file starting with a llama2.c header: a llama2.c checkpoint.</param>
     /// <param name="tokenizerPath">A SentencePiece <c>tokenizer.model</c>; by default the one beside the weights, if any.</param>
     /// <exception cref="ModelLoadException">The files are missing, malformed or inconsistent.</exception>
-    public static LoadedModel Load(string? modelPath, string? tokenizerPath = null)
+    /// <param name="contextLength">Serve this context instead of the one the files state (GGUF only; llama.cpp's llama2.c
+    /// converter writes 128 for models trained with 512).</param>
+    public static LoadedModel Load(string? modelPath, string? tokenizerPath = null, int? contextLength = null)
     {
         if (string.IsNullOrEmpty(modelPath))
         {
@@ -63,6 +66,10 @@ public static class ModelLoader
                 throw;
             }
         }
+        if (fullPath.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase))
+        {
+            return LoadGguf(fullPath, tokenizerPath, contextLength);
+        }
         var name = Path.GetFileName(fullPath);
         if (name == HuggingFaceConfigFileName || name.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
         {
@@ -84,6 +91,22 @@ public static class ModelLoader
             precision = string.Join(", ", reader.DTypesRead);
         }
         return Complete(weights, facts, text, precision, $"Hugging Face directory {directory}", Path.GetFileName(directory));
+    }
+
+    private static LoadedModel LoadGguf(string path, string? tokenizerPath, int? contextLength)
+    {
+        if (tokenizerPath is not null)
+        {
+            throw new ModelLoadException(tokenizerPath, "a GGUF file carries its own vocabulary; a separate tokenizer is not taken.");
+        }
+        using var file = GgufFile.Open(path);
+        var facts = GgufModelConfig.Read(file, contextLength);
+        var reader = new GgufTensorReader(file);
+        var weights = ModelWeightsAssembler.Assemble(facts.Config, facts.Family, reader, path);
+        var template = GgufModelConfig.Text(file, "tokenizer.chat_template");
+        var text = new TokenizerFiles(null, "none", template, template is null ? null : "GGUF tokenizer.chat_template", [],
+            ["the GGUF file's embedded vocabulary is not read yet: prompts must be token ids."]);
+        return Complete(weights, facts, text, string.Join(", ", reader.TypesRead), $"GGUF v{file.Version} {path}", Path.GetFileNameWithoutExtension(path));
     }
 
     private static string Beside(string file) => Path.Combine(Path.GetDirectoryName(file)!, TokenizerFileName);
