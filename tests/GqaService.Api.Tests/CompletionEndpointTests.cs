@@ -150,6 +150,30 @@ public sealed class CompletionEndpointTests
     }
 
     [Fact]
+    public async Task Models_ShowsFamilyTokenizerTemplateSourceEosIdsAndPrecision()
+    {
+        var engine = new FakeInferenceEngine();
+        engine.Model = engine.Model with
+        {
+            Family = "qwen2", TokenizerKind = "bpe", EosTokenIds = [151645, 151643], ChatTemplate = "{{ messages }}",
+            ChatTemplateOrigin = "tokenizer_config.json", WeightPrecision = "BF16", Notes = ["context capped"],
+        };
+        await using var app = TestApp.Create(engine);
+        using var client = app.CreateClient();
+
+        var model = Assert.Single((await Json.ReadAsync(await client.GetAsync("/v1/models"))).GetProperty("data").EnumerateArray());
+
+        Assert.Equal("qwen2", model.GetProperty("family").GetString());
+        Assert.Equal("bpe", model.GetProperty("tokenizer_kind").GetString());
+        Assert.Equal([151645, 151643], model.GetProperty("eos_token_ids").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal("tokenizer_config.json", model.GetProperty("chat_template_source").GetString());
+        Assert.Equal("BF16", model.GetProperty("weight_precision").GetString());
+        Assert.Equal("float32", model.GetProperty("compute_precision").GetString());
+        Assert.Equal(FakeInferenceEngine.MaxContext, model.GetProperty("max_context").GetInt32());
+        Assert.Equal("context capped", Assert.Single(model.GetProperty("notes").EnumerateArray()).GetString());
+    }
+
+    [Fact]
     public async Task Memory_IsTheSnapshotInSnakeCase()
     {
         var engine = new FakeInferenceEngine();

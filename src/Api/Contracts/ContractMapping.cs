@@ -74,5 +74,12 @@ internal static class ContractMapping
         IsDemo = model.IsDemo,
         HasTokenizer = model.HasTokenizer,
         Source = model.Source,
+        Family = model.Family,
+        TokenizerKind = model.TokenizerKind,
+        EosTokenIds = model.EosTokenIds,
+        ChatTemplateSource = model.ChatTemplateOrigin ?? "plain",
+        WeightPrecision = model.WeightPrecision,
+        ComputePrecision = model.ComputePrecision,
+        Notes = model.Notes,
     };
 }

@@ -26,4 +26,22 @@ public sealed record ModelCard
     public bool IsDemo { get; init; }
     public bool HasTokenizer { get; init; }
     public string? Source { get; init; }
+    /// <example>llama</example>
+    public string? Family { get; init; }
+    /// <summary>sentencepiece, gpt2, bpe (tokenizer.json) or none.</summary>
+    /// <example>sentencepiece</example>
+    public string? TokenizerKind { get; init; }
+    /// <summary>Every token id that ends a reply.</summary>
+    public IReadOnlyList<int> EosTokenIds { get; init; } = [];
+    /// <summary>Where the chat template comes from: a file of the model, or "plain" (the documented fallback).</summary>
+    /// <example>plain</example>
+    public string? ChatTemplateSource { get; init; }
+    /// <summary>How the weights were stored (F32, F16, BF16, Q8_0, ...).</summary>
+    /// <example>F32</example>
+    public string? WeightPrecision { get; init; }
+    /// <summary>What the decoder computes in.</summary>
+    /// <example>float32</example>
+    public string? ComputePrecision { get; init; }
+    /// <summary>Load-time decisions worth knowing (a capped context, for example).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
 }

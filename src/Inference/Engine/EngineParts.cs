@@ -21,7 +21,7 @@ internal sealed class EngineParts : IDisposable
         Sessions = new SessionStore(Allocator, PrefixIndex, BlockSize, time, leases);
         Scheduler = new Scheduler(new SchedulerLimits(options.MaxSequencesPerStep, options.MaxBatchedTokens, options.PrefillChunkSize, BlockSize), Allocator, Sessions, time);
         Runner = new ModelRunner(Decoder, Pool);
-        EosTokenId = Config.EosTokenId;
+        EosTokenIds = model.Description.EosTokenIds.ToHashSet();
         Limits = ServingLimits.Create(options, Config, model.Tokenizer is not null, blocks * BlockSize);
         Time = time;
     }
@@ -38,7 +38,8 @@ internal sealed class EngineParts : IDisposable
     /// <summary>What requests may ask of this engine: the one owner of context, token, stop and timeout limits.</summary>
     public ServingLimits Limits { get; }
     public int MaxContext => Limits.ContextTokens;
-    public int EosTokenId { get; }
+    /// <summary>Generation stops on any of these (unless the request ignores EOS).</summary>
+    public IReadOnlySet<int> EosTokenIds { get; }
     public TimeProvider Time { get; }
 
     public void Dispose()

@@ -3,4 +3,29 @@ using GqaService.Inference.Model;
 namespace GqaService.Inference.Engine;
 
 /// <summary>The served model, as /v1/models and responses name it.</summary>
-public sealed record ModelDescription(string Id, ModelConfig Config, bool IsDemo, bool HasTokenizer, long ParameterCount, string Source);
+public sealed record ModelDescription(string Id, ModelConfig Config, bool IsDemo, bool HasTokenizer, long ParameterCount, string Source)
+{
+    /// <summary>The model family (config.json <c>model_type</c>, or the GGUF architecture's family).</summary>
+    public string Family { get; init; } = "llama";
+
+    /// <summary>What encodes text: <c>sentencepiece</c>, <c>gpt2</c>, <c>bpe</c> (tokenizer.json) or <c>none</c>.</summary>
+    public string TokenizerKind { get; init; } = "none";
+
+    /// <summary>Every token id that ends a reply (config, generation config and tokenizer config together); never empty.</summary>
+    public IReadOnlyList<int> EosTokenIds { get; init; } = [Config.EosTokenId];
+
+    /// <summary>The model's own Jinja chat template source, or null when its files carry none.</summary>
+    public string? ChatTemplate { get; init; }
+
+    /// <summary>Where <see cref="ChatTemplate"/> came from (for example <c>tokenizer_config.json</c> or GGUF <c>tokenizer.chat_template</c>).</summary>
+    public string? ChatTemplateOrigin { get; init; }
+
+    /// <summary>How the weights are stored in the files (F32, F16, BF16, Q8_0, ...), comma separated when mixed.</summary>
+    public string WeightPrecision { get; init; } = "F32";
+
+    /// <summary>What the decoder computes in: weights are widened to this at load.</summary>
+    public string ComputePrecision { get; init; } = "float32";
+
+    /// <summary>Decisions taken at load that an operator should know about (a capped context, for example).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+}

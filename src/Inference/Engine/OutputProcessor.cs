@@ -9,7 +9,7 @@ namespace GqaService.Inference.Engine;
 /// rules (EOS, stop ids, stop strings, max tokens, context), detokenises, streams it, and finishes requests that are done.
 /// Engine thread only.
 /// </summary>
-internal sealed class OutputProcessor(RequestRegistry requests, EngineMetrics metrics, TimeProvider time, int eosTokenId, int maxContext)
+internal sealed class OutputProcessor(RequestRegistry requests, EngineMetrics metrics, TimeProvider time, IReadOnlySet<int> eosTokenIds, int maxContext)
 {
     /// <summary>The rows that finish their pending tokens this step: only they sample (unfinished prefill chunks do not).</summary>
     public SamplingBatch PlanSampling(ScheduledBatch batch)
@@ -51,7 +51,7 @@ internal sealed class OutputProcessor(RequestRegistry requests, EngineMetrics me
             metrics.RecordFirstToken(now - sequence.SubmittedAt);
             metrics.RecordQueueTime((sequence.FirstScheduledAt ?? now) - sequence.SubmittedAt);
         }
-        var isEos = !spec.IgnoreEos && token == eosTokenId;
+        var isEos = !spec.IgnoreEos && eosTokenIds.Contains(token);
         if (isEos || spec.StopTokenIds.Contains(token))
         {
             requests.Finish(request, FinishReason.Stop, request.Text?.Flush() ?? "");

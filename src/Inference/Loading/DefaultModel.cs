@@ -1,4 +1,5 @@
 using GqaService.Inference.Engine;
+using GqaService.Inference.Loading.Families;
 using GqaService.Inference.Model;
 using GqaService.Inference.Native;
 using GqaService.Inference.Tokenization;
@@ -34,9 +35,12 @@ public static class DefaultModel
     {
         TorchNativeCompatibility.EnsureLoadable();
         using var random = new RandomTensorReader(Seed);
-        var weights = ModelWeightsAssembler.Assemble(Config, random, "(built-in default model)");
+        var weights = ModelWeightsAssembler.Assemble(Config, ModelFamilies.Llama, random, "(built-in default model)");
         var description = new ModelDescription(Id, Config, IsDemo: true, HasTokenizer: true, weights.ParameterCount,
-            Source: $"built-in, random weights from seed {Seed}");
+            Source: $"built-in, random weights from seed {Seed}")
+        {
+            TokenizerKind = "gpt2",
+        };
         return new LoadedModel(weights, Gpt2TextTokenizer.Instance, description);
     }
 }

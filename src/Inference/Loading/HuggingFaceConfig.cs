@@ -1,17 +1,29 @@
 using System.Text.Json;
+using GqaService.Inference.Loading.Families;
 using GqaService.Inference.Model;
 
 namespace GqaService.Inference.Loading;
 
 /// <summary>
-/// Reads a Hugging Face Llama or Mistral <c>config.json</c>. Mistral's <c>sliding_window</c> is ignored: the engine attends
-/// to the whole context, which is exact as long as prompts plus output stay within the window (4096 for Mistral 7B v0.1).
+/// Reads a Hugging Face <c>config.json</c> through the <see cref="ModelFamily"/> its <c>model_type</c> names. Keys that
+/// change the maths and are not implemented are refused by name, never ignored: an unknown key is refused too, unless it
+/// is bookkeeping every family shares (<see cref="CommonKeys"/>) or one the family lists.
 /// </summary>
 internal static class HuggingFaceConfig
 {
-    private static readonly string[] SupportedModelTypes = ["llama", "mistral"];
+    /// <summary>Keys that describe training, tooling or generation defaults and leave the forward pass unchanged.</summary>
+    private static readonly HashSet<string> CommonKeys =
+    [
+        "architectures", "model_type", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
+        "num_key_value_heads", "vocab_size", "max_position_embeddings", "head_dim", "rms_norm_eps", "rope_theta", "rope_scaling",
+        "hidden_act", "tie_word_embeddings", "bos_token_id", "eos_token_id", "pad_token_id", "torch_dtype", "dtype",
+        "transformers_version", "initializer_range", "use_cache", "attention_dropout", "_name_or_path", "transformers.js_config",
+        "tokenizer_class", "output_attentions", "output_hidden_states", "return_dict", "unsloth_fixed", "_attn_implementation_autoset",
+    ];
 
-    public static ModelConfig Read(string path)
+    private static readonly string[] SupportedRopeScaling = ["linear", "llama3"];
+
+    public static FamilyConfig Read(string path)
     {
         JsonDocument document;
         try
@@ -29,11 +41,15 @@ internal static class HuggingFaceConfig
             {
                 throw new ModelLoadException(path, "config.json is not a JSON object.");
             }
-            RejectUnsupported(path, root);
             try
             {
+                var family = FamilyOf(path, root);
+                RejectUnsupported(path, root, family);
+                var notes = new List<string>();
                 var heads = RequiredInt(path, root, "num_attention_heads");
-                return new ModelConfig
+                var maxPositions = RequiredInt(path, root, "max_position_embeddings");
+                var eos = IntList(root, "eos_token_id");
+                var config = new ModelConfig
                 {
                     Dim = RequiredInt(path, root, "hidden_size"),
                     HiddenDim = RequiredInt(path, root, "intermediate_size"),
@@ -41,16 +57,19 @@ internal static class HuggingFaceConfig
                     NumHeads = heads,
                     NumKvHeads = OptionalInt(root, "num_key_value_heads") ?? heads,
                     VocabSize = RequiredInt(path, root, "vocab_size"),
-                    MaxContext = RequiredInt(path, root, "max_position_embeddings"),
+                    MaxContext = ContextWithin(path, root, family, maxPositions, notes),
                     HeadDimOverride = OptionalInt(root, "head_dim"),
-                    NormEps = (float)(OptionalDouble(root, "rms_norm_eps") ?? 1e-6),
-                    RopeTheta = (float)(OptionalDouble(root, "rope_theta") ?? 10000.0),
+                    NormEps = (float)(OptionalDouble(root, "rms_norm_eps") ?? family.DefaultNormEps),
+                    RopeTheta = (float)(OptionalDouble(root, "rope_theta") ?? family.DefaultRopeTheta),
+                    RopeScaling = ReadRopeScaling(path, root),
+                    QkvBias = family.QkvBias,
                     TiedEmbeddings = root.TryGetProperty("tie_word_embeddings", out var tied) && tied.ValueKind == JsonValueKind.True,
                     // Hugging Face permutes q/k rows at conversion so that rotate-half RoPE is equivalent to Meta's pairs.
                     RopeLayout = RopeLayout.RotateHalf,
                     BosTokenId = OptionalInt(root, "bos_token_id") ?? 1,
-                    EosTokenId = OptionalInt(root, "eos_token_id") ?? 2,
+                    EosTokenId = eos.Count > 0 ? eos[0] : 2,
                 }.Validate();
+                return new FamilyConfig(family, config, eos.Count > 0 ? eos : [config.EosTokenId], notes);
             }
             catch (ModelConfigException e)
             {
@@ -63,47 +82,135 @@ internal static class HuggingFaceConfig
         }
     }
 
-    private static void RejectUnsupported(string path, JsonElement root)
+    /// <summary>The token ids of a field that may be one id or a list of them (several EOS ids).</summary>
+    public static IReadOnlyList<int> IntList(JsonElement root, string name)
     {
-        if (root.TryGetProperty("model_type", out var type) && !SupportedModelTypes.Contains(type.GetString()))
+        if (!root.TryGetProperty(name, out var value))
         {
-            throw new ModelLoadException(path, $"model_type '{type}' is not supported (only {string.Join(", ", SupportedModelTypes)}).");
+            return [];
         }
-        // These change the maths, so ignoring them would serve a silently wrong model.
-        if (root.TryGetProperty("rope_scaling", out var scaling) && scaling.ValueKind != JsonValueKind.Null)
+        return value.ValueKind switch
         {
-            throw new ModelLoadException(path, "rope_scaling is not supported.");
+            JsonValueKind.Null => [],
+            JsonValueKind.Array => value.EnumerateArray().Select(e => e.GetInt32()).ToList(),
+            _ => [value.GetInt32()],
+        };
+    }
+
+    private static ModelFamily FamilyOf(string path, JsonElement root)
+    {
+        var modelType = root.TryGetProperty("model_type", out var type) ? type.GetString() : null;
+        if (modelType is null)
+        {
+            throw new ModelLoadException(path, "config.json lacks model_type, so the model family is unknown.");
         }
-        foreach (var bias in new[] { "attention_bias", "mlp_bias" })
+        var family = ModelFamilies.ForModelType(modelType) ?? throw new ModelLoadException(path,
+            $"model_type '{modelType}' is not supported (supported: {string.Join(", ", ModelFamilies.All.Select(f => f.Name))}).");
+        if (root.TryGetProperty("architectures", out var architectures) && architectures.ValueKind == JsonValueKind.Array)
         {
-            if (root.TryGetProperty(bias, out var value) && value.ValueKind == JsonValueKind.True)
+            foreach (var architecture in architectures.EnumerateArray().Select(a => a.GetString()))
             {
-                throw new ModelLoadException(path, $"{bias} is not supported.");
+                if (architecture is null || !family.Architectures.Contains(architecture))
+                {
+                    throw new ModelLoadException(path,
+                        $"architecture '{architecture}' is not supported for model_type '{family.Name}' (supported: {string.Join(", ", family.Architectures)}).");
+                }
             }
         }
-        if (root.TryGetProperty("hidden_act", out var act) && act.GetString() is not ("silu" or null))
+        return family;
+    }
+
+    private static void RejectUnsupported(string path, JsonElement root, ModelFamily family)
+    {
+        foreach (var property in root.EnumerateObject())
         {
-            throw new ModelLoadException(path, $"hidden_act '{act}' is not supported (only silu).");
+            if (!CommonKeys.Contains(property.Name) && !family.ExtraConfigKeys.Contains(property.Name))
+            {
+                throw new ModelLoadException(path,
+                    $"config key '{property.Name}' is not understood for model_type '{family.Name}'; refusing rather than serving a model that may compute differently.");
+            }
         }
+        // These change the maths, so ignoring them would serve a silently wrong model.
+        foreach (var flag in new[] { "attention_bias", "mlp_bias", "rope_interleaved" })
+        {
+            if (root.TryGetProperty(flag, out var value) && value.ValueKind == JsonValueKind.True)
+            {
+                throw new ModelLoadException(path, $"{flag} = true is not supported for model_type '{family.Name}'.");
+            }
+        }
+        if (root.TryGetProperty("hidden_act", out var act) && act.ValueKind != JsonValueKind.Null)
+        {
+            var name = act.GetString();
+            if (name is not ("silu" or "swish"))
+            {
+                throw new ModelLoadException(path, $"hidden_act '{name}' is not supported (only silu).");
+            }
+        }
+    }
+
+    /// <summary>
+    /// A sliding window is exact as full attention while the context stays inside it, so the served context is capped
+    /// at the window (and the cap noted) rather than attending beyond what the model was built to see.
+    /// </summary>
+    private static int ContextWithin(string path, JsonElement root, ModelFamily family, int maxPositions, List<string> notes)
+    {
+        var window = OptionalInt(root, "sliding_window");
+        var applies = family.SlidingWindow switch
+        {
+            SlidingWindowRule.WhenSet => window is not null,
+            SlidingWindowRule.WhenEnabled => window is not null && root.TryGetProperty("use_sliding_window", out var use) && use.ValueKind == JsonValueKind.True,
+            _ => false,
+        };
+        if (!applies || window >= maxPositions)
+        {
+            return maxPositions;
+        }
+        if (window <= 0)
+        {
+            throw new ModelLoadException(path, $"sliding_window must be positive, got {window}.");
+        }
+        notes.Add($"context capped at sliding_window {window} (max_position_embeddings {maxPositions}): windowed attention is not implemented, and within the window full attention is exact.");
+        return window!.Value;
+    }
+
+    private static RopeScaling ReadRopeScaling(string path, JsonElement root)
+    {
+        if (!root.TryGetProperty("rope_scaling", out var scaling) || scaling.ValueKind == JsonValueKind.Null)
+        {
+            return RopeScaling.None;
+        }
+        if (scaling.ValueKind != JsonValueKind.Object)
+        {
+            throw new ModelLoadException(path, "rope_scaling must be an object or null.");
+        }
+        var kind = (scaling.TryGetProperty("rope_type", out var t) ? t.GetString() : null)
+            ?? (scaling.TryGetProperty("type", out var legacy) ? legacy.GetString() : null)
+            ?? throw new ModelLoadException(path, "rope_scaling names no rope_type.");
+        double? Number(string name) => OptionalDouble(scaling, name);
+        double Factor() => Number("factor") ?? throw new ModelLoadException(path, $"rope_scaling of type '{kind}' lacks factor.");
+        return kind switch
+        {
+            "default" => RopeScaling.None,
+            "linear" => new RopeScaling { Kind = RopeScalingKind.Linear, Factor = Factor() },
+            "llama3" => new RopeScaling
+            {
+                Kind = RopeScalingKind.Llama3,
+                Factor = Factor(),
+                LowFreqFactor = Number("low_freq_factor") ?? throw new ModelLoadException(path, "rope_scaling llama3 lacks low_freq_factor."),
+                HighFreqFactor = Number("high_freq_factor") ?? throw new ModelLoadException(path, "rope_scaling llama3 lacks high_freq_factor."),
+                OriginalMaxPositions = OptionalInt(scaling, "original_max_position_embeddings")
+                    ?? throw new ModelLoadException(path, "rope_scaling llama3 lacks original_max_position_embeddings."),
+            },
+            _ => throw new ModelLoadException(path,
+                $"rope_scaling type '{kind}' is not supported (supported: {string.Join(", ", SupportedRopeScaling)}); serving it without would compute a different model."),
+        };
     }
 
     private static int RequiredInt(string path, JsonElement root, string name) =>
         OptionalInt(root, name) ?? throw new ModelLoadException(path, $"config.json lacks required field '{name}'.");
 
-    /// <summary>Token ids may be given as a list (several EOS ids); the first one is used.</summary>
-    private static int? OptionalInt(JsonElement root, string name)
-    {
-        if (!root.TryGetProperty(name, out var value))
-        {
-            return null;
-        }
-        return value.ValueKind switch
-        {
-            JsonValueKind.Null => null,
-            JsonValueKind.Array => value.GetArrayLength() == 0 ? null : value[0].GetInt32(),
-            _ => value.GetInt32(),
-        };
-    }
+    private static int? OptionalInt(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value.GetInt32() : null;
 
     private static double? OptionalDouble(JsonElement root, string name) =>
         root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value.GetDouble() : null;

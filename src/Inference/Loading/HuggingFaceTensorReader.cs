@@ -7,7 +7,7 @@ namespace GqaService.Inference.Loading;
 /// Tensors of a Hugging Face directory: <c>model.safetensors</c>, or the shards listed by
 /// <c>model.safetensors.index.json</c> (its <c>weight_map</c> names each tensor's file).
 /// </summary>
-internal sealed class HuggingFaceTensorReader : ITensorReader, IDisposable
+internal sealed class HuggingFaceTensorReader : ITensorReader, ITensorCatalog, IDisposable
 {
     public const string SingleFile = "model.safetensors";
     public const string IndexFile = "model.safetensors.index.json";
@@ -16,6 +16,7 @@ internal sealed class HuggingFaceTensorReader : ITensorReader, IDisposable
     private readonly string _catalogPath;
     private readonly Dictionary<string, SafetensorsFile> _openFiles = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _fileOfTensor;
+    private readonly SortedSet<string> _dtypesRead = new(StringComparer.Ordinal);
 
     private HuggingFaceTensorReader(string directory, string catalogPath, Dictionary<string, string> fileOfTensor)
     {
@@ -45,6 +46,13 @@ internal sealed class HuggingFaceTensorReader : ITensorReader, IDisposable
         throw new ModelLoadException(directory, $"neither {SingleFile} nor {IndexFile} found.");
     }
 
+    /// <summary>The stored dtypes of the tensors read so far, in name order (what the weights' precision was).</summary>
+    public IReadOnlyCollection<string> DTypesRead => _dtypesRead;
+
+    public IEnumerable<string> TensorNames => _fileOfTensor.Keys;
+
+    public string FileOf(string name) => _fileOfTensor.TryGetValue(name, out var file) ? Path.Combine(_directory, file) : _catalogPath;
+
     public Tensor Read(string name, long[] shape)
     {
         if (!_fileOfTensor.TryGetValue(name, out var fileName))
@@ -61,6 +69,7 @@ internal sealed class HuggingFaceTensorReader : ITensorReader, IDisposable
             throw new ModelLoadException(
                 file.Path, $"tensor '{name}' has shape [{string.Join(", ", info.Shape)}], expected [{string.Join(", ", shape)}].");
         }
+        _dtypesRead.Add(info.DType);
         return tensor(file.ReadFloat32(info), shape);
     }
 

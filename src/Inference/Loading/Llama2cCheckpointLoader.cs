@@ -1,3 +1,4 @@
+using GqaService.Inference.Loading.Families;
 using GqaService.Inference.Model;
 
 namespace GqaService.Inference.Loading;
@@ -29,7 +30,7 @@ internal static class Llama2cCheckpointLoader
             throw new ModelLoadException(
                 path, $"{stream.Length - expected} unexpected trailing bytes: the header describes {expected} bytes, found {stream.Length}.");
         }
-        return ModelWeightsAssembler.Assemble(config, new Llama2cTensorReader(path, stream, layout), path);
+        return ModelWeightsAssembler.Assemble(config, ModelFamilies.Llama, new Llama2cTensorReader(path, stream, layout), path);
     }
 
     /// <summary>True when the file starts with a llama2.c header whose sizes add up to exactly the file's length.</summary>

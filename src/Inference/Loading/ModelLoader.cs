@@ -1,4 +1,6 @@
 using GqaService.Inference.Engine;
+using GqaService.Inference.Loading.Families;
+using GqaService.Inference.Loading.Gguf;
 using GqaService.Inference.Model;
 using GqaService.Inference.Native;
 using GqaService.Inference.Tokenization;
@@ -15,7 +17,9 @@ public static class ModelLoader
     /// Mistral; a directory with exactly one <c>.bin</c>: that llama2.c checkpoint. A <c>.bin</c> file, or any file starting with a llama2.c header: a llama2.c checkpoint.</param>
     /// <param name="tokenizerPath">A SentencePiece <c>tokenizer.model</c>; by default the one beside the weights, if any.</param>
     /// <exception cref="ModelLoadException">The files are missing, malformed or inconsistent.</exception>
-    public static LoadedModel Load(string? modelPath, string? tokenizerPath = null)
+    /// <param name="contextLength">Serve this context instead of the one the files state (GGUF only; llama.cpp's llama2.c
+    /// converter writes 128 for models trained with 512).</param>
+    public static LoadedModel Load(string? modelPath, string? tokenizerPath = null, int? contextLength = null)
     {
         if (string.IsNullOrEmpty(modelPath))
         {
@@ -49,8 +53,22 @@ public static class ModelLoader
         }
         if (fullPath.EndsWith(".bin", StringComparison.OrdinalIgnoreCase) || Llama2cCheckpointLoader.LooksLikeCheckpoint(fullPath))
         {
-            return Complete(Llama2cCheckpointLoader.Load(fullPath), fullPath, Path.GetFileNameWithoutExtension(fullPath),
-                "llama2.c checkpoint", tokenizerPath, Beside(fullPath));
+            var checkpoint = Llama2cCheckpointLoader.Load(fullPath);
+            try
+            {
+                var text = SentencePieceOnly(tokenizerPath, Beside(fullPath), checkpoint.Config);
+                return Complete(checkpoint, new FamilyConfig(ModelFamilies.Llama, checkpoint.Config, [checkpoint.Config.EosTokenId], []), text, "F32",
+                    $"llama2.c checkpoint {fullPath}", Path.GetFileNameWithoutExtension(fullPath));
+            }
+            catch
+            {
+                checkpoint.Dispose();
+                throw;
+            }
+        }
+        if (fullPath.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase))
+        {
+            return LoadGguf(fullPath, tokenizerPath, contextLength);
         }
         var name = Path.GetFileName(fullPath);
         if (name == HuggingFaceConfigFileName || name.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
@@ -62,35 +80,60 @@ public static class ModelLoader
 
     private static LoadedModel LoadHuggingFace(string directory, string? tokenizerPath)
     {
-        var config = HuggingFaceConfig.Read(Path.Combine(directory, HuggingFaceConfigFileName));
+        var facts = HuggingFaceConfig.Read(Path.Combine(directory, HuggingFaceConfigFileName));
+        // Tokenizer files first: they are small, and a bad one should fail before gigabytes of weights are read.
+        var text = HuggingFaceTokenizerLoader.Load(directory, tokenizerPath, facts.Config.VocabSize);
         ModelWeights weights;
+        string precision;
         using (var reader = HuggingFaceTensorReader.Open(directory))
         {
-            weights = ModelWeightsAssembler.Assemble(config, reader, directory);
+            weights = ModelWeightsAssembler.Assemble(facts.Config, facts.Family, reader, directory);
+            precision = string.Join(", ", reader.DTypesRead);
         }
-        return Complete(weights, directory, Path.GetFileName(directory), "Hugging Face directory",
-            tokenizerPath, Path.Combine(directory, TokenizerFileName));
+        return Complete(weights, facts, text, precision, $"Hugging Face directory {directory}", Path.GetFileName(directory));
+    }
+
+    private static LoadedModel LoadGguf(string path, string? tokenizerPath, int? contextLength)
+    {
+        if (tokenizerPath is not null)
+        {
+            throw new ModelLoadException(tokenizerPath, "a GGUF file carries its own vocabulary; a separate tokenizer is not taken.");
+        }
+        using var file = GgufFile.Open(path);
+        var facts = GgufModelConfig.Read(file, contextLength);
+        var reader = new GgufTensorReader(file);
+        var weights = ModelWeightsAssembler.Assemble(facts.Config, facts.Family, reader, path);
+        var template = GgufModelConfig.Text(file, "tokenizer.chat_template");
+        var text = new TokenizerFiles(null, "none", template, template is null ? null : "GGUF tokenizer.chat_template", [],
+            ["the GGUF file's embedded vocabulary is not read yet: prompts must be token ids."]);
+        return Complete(weights, facts, text, string.Join(", ", reader.TypesRead), $"GGUF v{file.Version} {path}", Path.GetFileNameWithoutExtension(path));
     }
 
     private static string Beside(string file) => Path.Combine(Path.GetDirectoryName(file)!, TokenizerFileName);
 
     /// <summary>Without a tokenizer the model still serves token-id prompts, so only an explicitly named one must exist.</summary>
-    private static LoadedModel Complete(ModelWeights weights, string source, string id, string format, string? explicitTokenizer, string defaultTokenizer)
+    private static TokenizerFiles SentencePieceOnly(string? explicitTokenizer, string defaultTokenizer, ModelConfig config)
     {
-        try
+        var tokenizer = explicitTokenizer is null && !File.Exists(defaultTokenizer)
+            ? null
+            : LoadTokenizer(explicitTokenizer ?? defaultTokenizer, config);
+        return new TokenizerFiles(tokenizer, tokenizer is null ? "none" : "sentencepiece", null, null, [], []);
+    }
+
+    private static LoadedModel Complete(ModelWeights weights, FamilyConfig facts, TokenizerFiles text, string precision, string source, string id)
+    {
+        var description = new ModelDescription(id, weights.Config, IsDemo: false, HasTokenizer: text.Tokenizer is not null,
+            weights.ParameterCount, source)
         {
-            var tokenizer = explicitTokenizer is null && !File.Exists(defaultTokenizer)
-                ? null
-                : LoadTokenizer(explicitTokenizer ?? defaultTokenizer, weights.Config);
-            var description = new ModelDescription(id, weights.Config, IsDemo: false, HasTokenizer: tokenizer is not null,
-                weights.ParameterCount, $"{format} {source}");
-            return new LoadedModel(weights, tokenizer, description);
-        }
-        catch
-        {
-            weights.Dispose();
-            throw;
-        }
+            Family = facts.Family.Name,
+            TokenizerKind = text.Kind,
+            EosTokenIds = facts.EosTokenIds.Concat(text.ExtraEosTokenIds).Distinct().ToList(),
+            ChatTemplate = text.ChatTemplate,
+            ChatTemplateOrigin = text.ChatTemplateOrigin,
+            WeightPrecision = precision,
+            Notes = [.. facts.Notes, .. text.Notes],
+        };
+        return new LoadedModel(weights, text.Tokenizer, description);
     }
 
     private static SentencePieceTextTokenizer LoadTokenizer(string path, ModelConfig config)

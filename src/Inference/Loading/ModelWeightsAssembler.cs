@@ -1,37 +1,57 @@
+using GqaService.Inference.Loading.Families;
 using GqaService.Inference.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GqaService.Inference.Loading;
 
-/// <summary>Builds <see cref="ModelWeights"/> from any <see cref="ITensorReader"/>, reading each tensor once in a fixed order.</summary>
+/// <summary>
+/// Builds <see cref="ModelWeights"/> from any <see cref="ITensorReader"/>, reading each tensor once in a fixed order, the
+/// tensors the <see cref="ModelFamily"/> names and no others. Every tensor is checked finite as it arrives; a source that
+/// lists its tensors (<see cref="ITensorCatalog"/>) must hold none the family leaves unread.
+/// </summary>
 internal static class ModelWeightsAssembler
 {
-    public static ModelWeights Assemble(ModelConfig config, ITensorReader reader, string path)
+    public static ModelWeights Assemble(ModelConfig config, ModelFamily family, ITensorReader reader, string path)
     {
+        if (config.QkvBias != family.QkvBias)
+        {
+            throw new ModelLoadException(path, $"config q/k/v bias ({config.QkvBias}) disagrees with family '{family.Name}'.");
+        }
         long d = config.Dim, q = config.QueryWidth, kv = config.KvWidth, f = config.HiddenDim, v = config.VocabSize;
+        var read = new HashSet<string>(StringComparer.Ordinal);
+        Tensor Read(string name, params long[] shape)
+        {
+            var tensor = reader.Read(name, shape);
+            read.Add(name);
+            RejectNonFinite(tensor, name, reader, path);
+            return tensor;
+        }
+
         // Whatever the constructors below do not keep (including everything built before a failure) dies with the scope.
         using var scope = NewDisposeScope();
         var layers = new List<LayerWeights>(config.NumLayers);
         try
         {
             using var _ = no_grad();
-            var embedding = reader.Read(WeightNames.TokenEmbedding, [v, d]);
+            var embedding = Read(WeightNames.TokenEmbedding, v, d);
             for (var i = 0; i < config.NumLayers; i++)
             {
                 layers.Add(new LayerWeights(
-                    reader.Read(WeightNames.AttentionNorm(i), [d]),
-                    reader.Read(WeightNames.Query(i), [q, d]),
-                    reader.Read(WeightNames.Key(i), [kv, d]),
-                    reader.Read(WeightNames.Value(i), [kv, d]),
-                    reader.Read(WeightNames.Output(i), [d, q]),
-                    reader.Read(WeightNames.FeedForwardNorm(i), [d]),
-                    reader.Read(WeightNames.Gate(i), [f, d]),
-                    reader.Read(WeightNames.Down(i), [d, f]),
-                    reader.Read(WeightNames.Up(i), [f, d])));
+                    Read(WeightNames.AttentionNorm(i), d),
+                    Read(WeightNames.Query(i), q, d),
+                    Read(WeightNames.Key(i), kv, d),
+                    Read(WeightNames.Value(i), kv, d),
+                    Read(WeightNames.Output(i), d, q),
+                    Read(WeightNames.FeedForwardNorm(i), d),
+                    Read(WeightNames.Gate(i), f, d),
+                    Read(WeightNames.Down(i), d, f),
+                    Read(WeightNames.Up(i), f, d),
+                    family.QkvBias ? (Read(WeightNames.QueryBias(i), q), Read(WeightNames.KeyBias(i), kv), Read(WeightNames.ValueBias(i), kv)) : null));
             }
-            var finalNorm = reader.Read(WeightNames.FinalNorm, [d]);
-            var classifier = config.TiedEmbeddings ? null : reader.Read(WeightNames.Classifier, [v, d]);
+            var finalNorm = Read(WeightNames.FinalNorm, d);
+            var classifier = config.TiedEmbeddings ? null : Read(WeightNames.Classifier, v, d);
+            RejectUnused(reader, family, config, read, path);
             return new ModelWeights(config, embedding, layers, finalNorm, classifier);
         }
         catch (Exception e)
@@ -46,6 +66,41 @@ internal static class ModelWeightsAssembler
                 throw new ModelLoadException(path, $"inconsistent weights: {inconsistent.Message}", e);
             }
             throw;
+        }
+    }
+
+    private static void RejectNonFinite(Tensor tensor, string name, ITensorReader reader, string path)
+    {
+        using var finite = isfinite(tensor);
+        using var all = finite.all();
+        if (!all.item<bool>())
+        {
+            using var bad = finite.logical_not().sum();
+            throw new ModelLoadException(reader is ITensorCatalog catalog ? catalog.FileOf(name) : path,
+                $"tensor '{name}' holds {bad.item<long>()} non-finite values (NaN or infinity); refusing a model that would produce garbage.");
+        }
+    }
+
+    private static void RejectUnused(ITensorReader reader, ModelFamily family, ModelConfig config, HashSet<string> read, string path)
+    {
+        if (reader is not ITensorCatalog catalog)
+        {
+            return;
+        }
+        foreach (var name in catalog.TensorNames)
+        {
+            if (read.Contains(name))
+            {
+                continue;
+            }
+            if (WeightNames.TryParseLayerName(name, out var layer, out var suffix) && layer < config.NumLayers && family.IgnoredLayerTensors.Contains(suffix))
+            {
+                continue;
+            }
+            var why = name == WeightNames.Classifier && config.TiedEmbeddings
+                ? "the config ties the classifier to the embedding (tie_word_embeddings), yet the checkpoint has its own"
+                : $"family '{family.Name}' does not use it";
+            throw new ModelLoadException(catalog.FileOf(name), $"unexpected tensor '{name}': {why}; refusing rather than dropping it in silence.");
         }
     }
 }

@@ -11,6 +11,9 @@ internal static class WeightNames
     public const string QuerySuffix = "self_attn.q_proj.weight";
     public const string KeySuffix = "self_attn.k_proj.weight";
     public const string ValueSuffix = "self_attn.v_proj.weight";
+    public const string QueryBiasSuffix = "self_attn.q_proj.bias";
+    public const string KeyBiasSuffix = "self_attn.k_proj.bias";
+    public const string ValueBiasSuffix = "self_attn.v_proj.bias";
     public const string OutputSuffix = "self_attn.o_proj.weight";
     public const string FeedForwardNormSuffix = "post_attention_layernorm.weight";
     public const string GateSuffix = "mlp.gate_proj.weight";
@@ -23,6 +26,9 @@ internal static class WeightNames
     public static string Query(int layer) => InLayer(layer, QuerySuffix);
     public static string Key(int layer) => InLayer(layer, KeySuffix);
     public static string Value(int layer) => InLayer(layer, ValueSuffix);
+    public static string QueryBias(int layer) => InLayer(layer, QueryBiasSuffix);
+    public static string KeyBias(int layer) => InLayer(layer, KeyBiasSuffix);
+    public static string ValueBias(int layer) => InLayer(layer, ValueBiasSuffix);
     public static string Output(int layer) => InLayer(layer, OutputSuffix);
     public static string FeedForwardNorm(int layer) => InLayer(layer, FeedForwardNormSuffix);
     public static string Gate(int layer) => InLayer(layer, GateSuffix);

@@ -11,6 +11,8 @@ public sealed class LayerWeights : IDisposable
 {
     public Tensor AttentionNorm { get; }   // [D]
     public Tensor QkvProjection { get; }   // [H*Dh + 2*Hkv*Dh, D]
+    /// <summary>Null unless the family has q/k/v biases (Qwen2).</summary>
+    public Tensor? QkvBias { get; }        // [H*Dh + 2*Hkv*Dh]
     public Tensor OutputProjection { get; } // [D, H*Dh]
     public Tensor FeedForwardNorm { get; } // [D]
     public Tensor GateUpProjection { get; } // [2*F, D]
@@ -19,11 +21,19 @@ public sealed class LayerWeights : IDisposable
     public Tensor OutputProjectionT { get; } // [H*Dh, D]
     public Tensor DownProjectionT { get; }   // [F, D]
 
-    /// <summary>Takes ownership of every tensor passed in.</summary>
-    public LayerWeights(Tensor attentionNorm, Tensor wq, Tensor wk, Tensor wv, Tensor wo, Tensor feedForwardNorm, Tensor gate, Tensor down, Tensor up)
+    /// <summary>Takes ownership of every tensor passed in. <paramref name="qkvBiases"/>: the q, k and v biases, or null.</summary>
+    public LayerWeights(Tensor attentionNorm, Tensor wq, Tensor wk, Tensor wv, Tensor wo, Tensor feedForwardNorm, Tensor gate, Tensor down, Tensor up,
+        (Tensor Q, Tensor K, Tensor V)? qkvBiases = null)
     {
         using (no_grad())
         {
+            if (qkvBiases is var (bq, bk, bv))
+            {
+                QkvBias = cat([bq, bk, bv], 0).contiguous().DetachFromDisposeScope();
+                bq.Dispose();
+                bk.Dispose();
+                bv.Dispose();
+            }
             AttentionNorm = attentionNorm.contiguous().DetachFromDisposeScope();
             QkvProjection = cat([wq, wk, wv], 0).contiguous().DetachFromDisposeScope();
             OutputProjection = wo.contiguous().DetachFromDisposeScope();
@@ -50,6 +60,7 @@ public sealed class LayerWeights : IDisposable
         DownProjectionT.Dispose();
         AttentionNorm.Dispose();
         QkvProjection.Dispose();
+        QkvBias?.Dispose();
         OutputProjection.Dispose();
         FeedForwardNorm.Dispose();
         GateUpProjection.Dispose();

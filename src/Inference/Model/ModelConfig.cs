@@ -20,6 +20,9 @@ public sealed record ModelConfig
     public float RopeTheta { get; init; } = 10000f;
     public bool TiedEmbeddings { get; init; } = true;
     public RopeLayout RopeLayout { get; init; } = RopeLayout.Interleaved;
+    public RopeScaling RopeScaling { get; init; } = RopeScaling.None;
+    /// <summary>Q, K and V projections carry a bias (Qwen2).</summary>
+    public bool QkvBias { get; init; }
     public int BosTokenId { get; init; } = 1;
     public int EosTokenId { get; init; } = 2;
 
@@ -64,6 +67,7 @@ public sealed record ModelConfig
         {
             throw new ModelConfigException(nameof(RopeTheta), $"rope_theta ({RopeTheta}) must be positive.");
         }
+        RopeScaling.Validate();
         if (BosTokenId < 0 || BosTokenId >= VocabSize || EosTokenId < 0 || EosTokenId >= VocabSize)
         {
             throw new ModelConfigException(nameof(EosTokenId), $"BOS ({BosTokenId}) and EOS ({EosTokenId}) must lie inside the vocabulary ({VocabSize}).");

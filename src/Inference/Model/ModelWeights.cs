@@ -24,6 +24,14 @@ public sealed class ModelWeights : IDisposable
         foreach (var layer in layers)
         {
             ExpectShape(layer.QkvProjection, "qkv projection", config.QueryWidth + 2 * config.KvWidth, config.Dim);
+            if (config.QkvBias != layer.QkvBias is not null)
+            {
+                throw new ModelConfigException(nameof(config.QkvBias), config.QkvBias ? "the config has q/k/v biases but a layer has none." : "a layer has q/k/v biases the config does not use.");
+            }
+            if (layer.QkvBias is { } bias)
+            {
+                ExpectShape(bias, "qkv bias", config.QueryWidth + 2 * config.KvWidth);
+            }
             ExpectShape(layer.OutputProjection, "output projection", config.Dim, config.QueryWidth);
             ExpectShape(layer.GateUpProjection, "gate/up projection", 2 * config.HiddenDim, config.Dim);
             ExpectShape(layer.DownProjection, "down projection", config.Dim, config.HiddenDim);
@@ -40,7 +48,7 @@ public sealed class ModelWeights : IDisposable
 
     public long ParameterCount =>
         TokenEmbedding.numel() + FinalNorm.numel() + (ReferenceEquals(Classifier, TokenEmbedding) ? 0 : Classifier.numel())
-        + Layers.Sum(l => l.AttentionNorm.numel() + l.QkvProjection.numel() + l.OutputProjection.numel()
+        + Layers.Sum(l => l.AttentionNorm.numel() + l.QkvProjection.numel() + (l.QkvBias?.numel() ?? 0) + l.OutputProjection.numel()
             + l.FeedForwardNorm.numel() + l.GateUpProjection.numel() + l.DownProjection.numel());
 
     public void Dispose()

@@ -17,14 +17,14 @@ public sealed class RotaryEmbedding : IDisposable
     {
         _layout = config.RopeLayout;
         _halfDim = config.HeadDim / 2;
+        var frequencies = InverseFrequencies(config);
         var cos = new float[config.MaxContext * _halfDim];
         var sin = new float[config.MaxContext * _halfDim];
         for (var position = 0; position < config.MaxContext; position++)
         {
             for (var i = 0; i < _halfDim; i++)
             {
-                // Single precision, as llama2.c's run.c computes it, so greedy paths match the reference bit for bit.
-                var frequency = 1.0f / MathF.Pow(config.RopeTheta, 2 * i / (float)config.HeadDim);
+                var frequency = frequencies[i];
                 var angle = position * frequency;
                 cos[position * _halfDim + i] = MathF.Cos(angle);
                 sin[position * _halfDim + i] = MathF.Sin(angle);
@@ -34,6 +34,19 @@ public sealed class RotaryEmbedding : IDisposable
         _sin = tensor(sin, [config.MaxContext, _halfDim]).DetachFromDisposeScope();
         using var pairs = stack([_cos, _sin], -1);
         _rotation = view_as_complex(pairs).clone().DetachFromDisposeScope();
+    }
+
+    /// <summary>Radians per position of each pair, after the model's rope scaling.</summary>
+    public static float[] InverseFrequencies(ModelConfig config)
+    {
+        var frequencies = new float[config.HeadDim / 2];
+        for (var i = 0; i < frequencies.Length; i++)
+        {
+            // Single precision, as llama2.c's run.c computes it, so greedy paths match the reference bit for bit.
+            var frequency = 1.0f / MathF.Pow(config.RopeTheta, 2 * i / (float)config.HeadDim);
+            frequencies[i] = config.RopeScaling.Kind == RopeScalingKind.None ? frequency : (float)config.RopeScaling.Scale(frequency);
+        }
+        return frequencies;
     }
 
     /// <summary>The per-position rotation for the given positions, shaped to broadcast over heads.</summary>

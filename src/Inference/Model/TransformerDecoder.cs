@@ -42,7 +42,7 @@ public sealed class TransformerDecoder : IDisposable
             // Per-layer scope: a layer's temporaries are freed before the next layer allocates its own.
             using var layerScope = NewDisposeScope();
             var w = _weights.Layers[layer];
-            var qkv = F.linear(_norm.Apply(x, w.AttentionNorm), w.QkvProjection); // [N, (H+2Hkv)*Dh]
+            var qkv = F.linear(_norm.Apply(x, w.AttentionNorm), w.QkvProjection, w.QkvBias); // [N, (H+2Hkv)*Dh]
             // Q and K heads rotate together in one call: [N, H + Hkv, Dh].
             var rotated = _rope.Apply(qkv.narrow(1, 0, config.QueryWidth + config.KvWidth).view(n, config.NumHeads + config.NumKvHeads, config.HeadDim), angles);
             var q = rotated.narrow(1, 0, config.NumHeads);                  // [N, H, Dh]

@@ -21,7 +21,7 @@ internal sealed class FakeInferenceEngine : IInferenceEngine
 
     private readonly ConcurrentDictionary<string, TaskCompletionSource<DateTimeOffset>> _cancellations = new();
 
-    public ModelDescription Model { get; } = new("fake-gqa", new ModelConfig
+    public ModelDescription Model { get; set; } = new("fake-gqa", new ModelConfig
     {
         Dim = 16, NumLayers = 2, NumHeads = 4, NumKvHeads = 2, HiddenDim = 32, VocabSize = VocabSize, MaxContext = MaxContext,
     }, IsDemo: true, HasTokenizer: true, ParameterCount: 1234, Source: "fake");

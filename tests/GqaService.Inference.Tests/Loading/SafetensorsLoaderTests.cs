@@ -115,8 +115,14 @@ public sealed class SafetensorsLoaderTests : IDisposable
         hf.WriteTo(_directory.Path);
         var config = _directory.File("config.json");
 
+        var withoutHiddenSize = System.Text.Json.Nodes.JsonNode.Parse(hf.ConfigJson())!.AsObject();
+        withoutHiddenSize.Remove("hidden_size");
+        File.WriteAllText(config, withoutHiddenSize.ToJsonString());
+        Assert.Contains("lacks required field 'hidden_size'", Assert.Throws<ModelLoadException>(() => ModelLoader.Load(_directory.Path)).Message);
+
+        // A misspelt key is not silently ignored either.
         File.WriteAllText(config, hf.ConfigJson().Replace("\"hidden_size\"", "\"hidden_sighs\""));
-        Assert.Contains("'hidden_size'", Assert.Throws<ModelLoadException>(() => ModelLoader.Load(_directory.Path)).Message);
+        Assert.Contains("config key 'hidden_sighs' is not understood", Assert.Throws<ModelLoadException>(() => ModelLoader.Load(_directory.Path)).Message);
 
         File.WriteAllText(config, hf.ConfigJson().Replace("\"num_key_value_heads\":2", "\"num_key_value_heads\":3"));
         var error = Assert.Throws<ModelLoadException>(() => ModelLoader.Load(_directory.Path));

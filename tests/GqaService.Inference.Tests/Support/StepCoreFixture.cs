@@ -26,7 +26,7 @@ internal sealed class StepCoreFixture : IDisposable
         Scheduler = new Scheduler(new SchedulerLimits(maxSequences, maxBatchedTokens, prefillChunkSize, blockSize), Allocator, Sessions, Clock);
         var settings = new RequestRegistrySettings(requestTimeout ?? TimeSpan.Zero, TimeSpan.Zero, BytesPerBlock: 1000);
         Requests = new RequestRegistry(settings, Scheduler, Sessions, _metrics, Clock, NullLogger.Instance, OnCompleted);
-        var outputs = new OutputProcessor(Requests, _metrics, Clock, EosTokenId, maxContext);
+        var outputs = new OutputProcessor(Requests, _metrics, Clock, new HashSet<int> { EosTokenId }, maxContext);
         var publisher = new SnapshotPublisher(Scheduler, Sessions, kvBytesPerToken: 64, mhaKvBytesPerToken: 128, _metrics, Clock);
         Core = new StepCore(Scheduler, Runner, Requests, outputs, publisher, _metrics);
     }
