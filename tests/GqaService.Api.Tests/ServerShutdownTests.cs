@@ -43,7 +43,6 @@ public class ServerShutdownTests
         await using var server = StartServer(model, drainSeconds, new()
         {
             ["Inference__MaxTokensLimit"] = $"{longTokens}",
-            ["Api__MaxTokensLimit"] = $"{longTokens}",
         });
         using var client = Client(await server.WaitForListeningAsync(ServerProcess.StartupTimeout));
         var longStreams = Enumerable.Range(0, 40).Select(_ => StreamProbe.Start(client, longTokens)).ToList();

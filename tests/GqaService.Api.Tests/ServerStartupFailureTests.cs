@@ -27,7 +27,8 @@ public class ServerStartupFailureTests
     [Theory]
     [InlineData("Inference__BlockSize", "0", "BlockSize")]
     [InlineData("Inference__BlockSize", "abc", "Inference:BlockSize")]
-    [InlineData("Api__MaxTokensLimit", "-3", "Api:MaxTokensLimit")]
+    [InlineData("Api__MaxRequestBodyBytes", "10", "Api:MaxRequestBodyBytes")]
+    [InlineData("Api__NoSuchSetting", "1", "NoSuchSetting")]
     public async Task InvalidConfigurationValue_ExitsOne_WithOneLineNamingTheKey(string key, string value, string named)
     {
         using var model = new TinyServerModel();

@@ -23,10 +23,25 @@ public static class StartupFailure
     /// Failures an operator causes and fixes without the code: a bad model file, an invalid setting, a port in use. Their
     /// message says everything; a stack trace would only bury it.
     /// </summary>
-    public static bool IsExpected(Exception exception) => Unwrap(exception) is ModelLoadException or OptionsValidationException
-        or IOException or InvalidDataException or UnauthorizedAccessException
-        // The configuration binder's "Failed to convert configuration value 'x' at 'Section:Key' to type ...".
-        or InvalidOperationException { InnerException: ArgumentException or FormatException };
+    public static bool IsExpected(Exception exception) => Unwrap(exception) switch
+    {
+        ModelLoadException or OptionsValidationException or IOException or InvalidDataException or UnauthorizedAccessException => true,
+        // The configuration binder's "Failed to convert configuration value 'x' at 'Section:Key'…" and its refusal of unknown keys.
+        InvalidOperationException invalid => ThrownByConfigurationBinder(invalid),
+        _ => false,
+    };
+
+    private static bool ThrownByConfigurationBinder(Exception exception)
+    {
+        for (var type = exception.TargetSite?.DeclaringType; type is not null; type = type.DeclaringType)
+        {
+            if (type == typeof(ConfigurationBinder))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private static Exception Unwrap(Exception exception)
     {
