@@ -29,6 +29,7 @@ public class ServerStartupFailureTests
     [InlineData("Inference__BlockSize", "abc", "Inference:BlockSize")]
     [InlineData("Api__MaxRequestBodyBytes", "10", "Api:MaxRequestBodyBytes")]
     [InlineData("Api__MaxTokensLimit", "5", "MaxTokensLimit")] // a setting that moved to Inference: refused by name
+    [InlineData("Api__NoSuchSetting", "1", "NoSuchSetting")]
     public async Task InvalidConfigurationValue_ExitsOne_WithOneLineNamingTheKey(string key, string value, string named)
     {
         using var model = new TinyServerModel();

@@ -47,7 +47,9 @@ public static class GqaCommandLine
         var parse = Create(serve, configuration).Parse(switches);
         // Exceptions reach the caller unchanged: the test host aborts the entry point with one, and a start-up failure is
         // reported by the serve delegate, not as a stack trace from the parser.
-        var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
+        // ProcessTerminationTimeout = null: SIGTERM belongs to the host, which drains the engine (Inference:ShutdownTimeoutSeconds)
+        // before it exits; System.CommandLine's default (exit 2 s after the signal) killed the process mid-drain (exit 139).
+        var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
         if (output is not null)
         {
             invocation.Output = output;

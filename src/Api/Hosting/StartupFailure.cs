@@ -26,12 +26,22 @@ public static class StartupFailure
     public static bool IsExpected(Exception exception) => Unwrap(exception) switch
     {
         ModelLoadException or OptionsValidationException or IOException or InvalidDataException or UnauthorizedAccessException => true,
-        // The configuration binder's "Failed to convert configuration value 'x' at 'Section:Key' to type ...".
-        InvalidOperationException { InnerException: ArgumentException or FormatException } => true,
-        // The binder's refusal of a key the options do not have (ErrorOnUnknownConfiguration): a moved or mistyped setting.
-        InvalidOperationException { Message: var message } => message.Contains("ErrorOnUnknownConfiguration", StringComparison.Ordinal),
+        // The configuration binder's "Failed to convert configuration value 'x' at 'Section:Key'…" and its refusal of unknown keys.
+        InvalidOperationException invalid => ThrownByConfigurationBinder(invalid),
         _ => false,
     };
+
+    private static bool ThrownByConfigurationBinder(Exception exception)
+    {
+        for (var type = exception.TargetSite?.DeclaringType; type is not null; type = type.DeclaringType)
+        {
+            if (type == typeof(ConfigurationBinder))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private static Exception Unwrap(Exception exception)
     {

@@ -9,19 +9,10 @@ namespace GqaService.Inference.Tests.Engine;
 /// from any thread. Each is safe in every order: no <c>ObjectDisposedException</c> from a disposed stop token, no
 /// <c>ThreadStateException</c> from joining a thread that never started.
 /// </summary>
-public sealed class EngineLifecycleTests : IDisposable
+public sealed class EngineLifecycleTests(ITestOutputHelper output)
 {
-    private readonly TemporaryDirectory _directory = new();
-    private readonly string _modelPath;
-    private readonly ITestOutputHelper _output;
-
-    public EngineLifecycleTests(ITestOutputHelper output)
-    {
-        _output = output;
-        _modelPath = _directory.File("tiny.bin");
-        var writer = new Llama2cCheckpointWriter { Dim = 16, HiddenDim = 32, NumLayers = 2, NumHeads = 4, NumKvHeads = 2, VocabSize = 32, SeqLen = 256 };
-        File.WriteAllBytes(_modelPath, writer.Fill(seed: 3).ToBytes());
-    }
+    private readonly string _modelPath = TinyCheckpoints.StoriesShaped;
+    private readonly ITestOutputHelper _output = output;
 
     [Fact]
     public async Task StopAsync_AfterDispose_ReturnsTheFinishedStop()
@@ -89,6 +80,4 @@ public sealed class EngineLifecycleTests : IDisposable
         var refusal = Assert.Throws<EngineUnavailableException>(() => engine.Submit(EngineHarness.Greedy([1], 2)));
         Assert.Contains("shutting down", refusal.Message);
     }
-
-    public void Dispose() => _directory.Dispose();
 }
