@@ -155,7 +155,7 @@ public sealed class CompletionEndpointTests
         var engine = new FakeInferenceEngine();
         engine.Model = engine.Model with
         {
-            Family = "qwen2", TokenizerKind = "bpe", EosTokenIds = [151645, 151643], ChatTemplate = "{{ messages }}",
+            Family = "qwen2", TokenizerKind = "bpe", EosTokenIds = [151645, 151643], ChatTemplate = GqaService.Inference.Templating.ChatTemplate.Parse("{{ messages }}"),
             ChatTemplateOrigin = "tokenizer_config.json", WeightPrecision = "BF16", Notes = ["context capped"],
         };
         await using var app = TestApp.Create(engine);

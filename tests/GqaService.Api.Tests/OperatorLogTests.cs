@@ -74,7 +74,7 @@ public sealed class OperatorLogTests
         Assert.Equal((long)engine.Memory.BlocksTotal * engine.Memory.BlockSize, entry.Properties["KvTokens"]);
         Assert.Equal(engine.Memory.BytesTotal, entry.Properties["KvBytes"]);
         Assert.Equal(new[] { engine.Model.Config.EosTokenId }, (IReadOnlyList<int>)entry.Properties["EosTokenIds"]!);
-        Assert.Equal(nameof(Generation.PlainChatTemplate), entry.Properties["ChatTemplateSource"]);
+        Assert.Equal("plain", entry.Properties["ChatTemplateSource"]);
         foreach (var heading in new[] { "model", "family", "tokenizer", "context", "KV pool", "threads", "API keys", "listening" })
         {
             Assert.Contains($"\n  {heading} ", entry.Message);

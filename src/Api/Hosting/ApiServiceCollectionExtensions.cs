@@ -29,7 +29,7 @@ public static class ApiServiceCollectionExtensions
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddApiRateLimiting();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IChatTemplate, PlainChatTemplate>();
+        services.TryAddSingleton<IChatTemplate, ModelChatTemplate>();
         services.AddSingleton<GenerationRunner>();
         services.AddShutdownAfterDrain();
         return services;

@@ -48,16 +48,15 @@ public sealed record StartupSummary
             ModelId = model.Id,
             ModelSource = model.Source,
             IsDemo = model.IsDemo,
-            // Every checkpoint the loaders read today is a Llama-style decoder; ModelDescription will name others.
-            Family = "llama",
+            Family = model.Family,
             Architecture = $"{config.NumLayers} layers, dim {config.Dim}, {config.NumHeads} query heads / {config.NumKvHeads} KV heads, vocabulary {config.VocabSize}",
             Parameters = model.ParameterCount,
             Precision = PrecisionOf(memory, config),
-            TokenizerKind = KindOf(engine.Tokenizer),
+            TokenizerKind = model.TokenizerKind,
             TokenizerSource = engine.Tokenizer is null ? "none" : model.IsDemo ? "built-in"
                 : engineOptions.TokenizerPath ?? $"beside the weights ({Inference.Loading.ModelLoader.TokenizerFileName})",
-            ChatTemplateSource = chatTemplate.GetType().Name,
-            EosTokenIds = new[] { config.EosTokenId }.Concat(engine.Tokenizer?.EosTokenId is { } eos ? [eos] : []).Distinct().ToArray(),
+            ChatTemplateSource = model.ChatTemplateOrigin ?? "plain",
+            EosTokenIds = [.. model.EosTokenIds],
             Context = context,
             ModelContext = config.MaxContext,
             KvBlocks = memory.BlocksTotal,
@@ -83,12 +82,4 @@ public sealed record StartupSummary
             var bytes => $"{bytes} bytes per element",
         };
     }
-
-    private static string KindOf(ITextTokenizer? tokenizer) => tokenizer switch
-    {
-        null => "none: prompts must be token ids",
-        SentencePieceTextTokenizer => "SentencePiece",
-        Gpt2TextTokenizer => "GPT-2 byte-level BPE",
-        _ => tokenizer.GetType().Name,
-    };
 }

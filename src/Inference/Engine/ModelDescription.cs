@@ -1,4 +1,5 @@
 using GqaService.Inference.Model;
+using GqaService.Inference.Templating;
 
 namespace GqaService.Inference.Engine;
 
@@ -14,11 +15,19 @@ public sealed record ModelDescription(string Id, ModelConfig Config, bool IsDemo
     /// <summary>Every token id that ends a reply (config, generation config and tokenizer config together); never empty.</summary>
     public IReadOnlyList<int> EosTokenIds { get; init; } = [Config.EosTokenId];
 
-    /// <summary>The model's own Jinja chat template source, or null when its files carry none.</summary>
-    public string? ChatTemplate { get; init; }
+    /// <summary>
+    /// The model's own chat template, parsed at load; null when its files carry none or the interpreter cannot run it
+    /// (then <see cref="Notes"/> says why and chat uses the plain template).
+    /// </summary>
+    public ChatTemplate? ChatTemplate { get; init; }
 
     /// <summary>Where <see cref="ChatTemplate"/> came from (for example <c>tokenizer_config.json</c> or GGUF <c>tokenizer.chat_template</c>).</summary>
     public string? ChatTemplateOrigin { get; init; }
+
+    /// <summary>The template's <c>bos_token</c> and <c>eos_token</c> variables (the tokenizer config's texts), when known.</summary>
+    public string? BosToken { get; init; }
+
+    public string? EosToken { get; init; }
 
     /// <summary>How the weights are stored in the files (F32, F16, BF16, Q8_0, ...), comma separated when mixed.</summary>
     public string WeightPrecision { get; init; } = "F32";

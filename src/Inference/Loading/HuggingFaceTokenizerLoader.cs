@@ -54,7 +54,11 @@ internal static class HuggingFaceTokenizerLoader
         IReadOnlyList<string> notes = tokenizer is ByteLevelBpeTextTokenizer { NormalizationUnavailable: true }
             ? ["tokenizer.json asks for NFC normalisation, which this runtime (invariant globalization) cannot do: decomposed characters are encoded as given."]
             : [];
-        return new TokenizerFiles(tokenizer, kind, template, template is null ? null : TokenizerConfigFileName, eos, notes);
+        return new TokenizerFiles(tokenizer, kind, template, template is null ? null : TokenizerConfigFileName, eos, notes)
+        {
+            BosToken = bosToken,
+            EosToken = eosToken,
+        };
     }
 
     private static string? DefaultTokenizer(string directory)

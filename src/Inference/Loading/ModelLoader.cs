@@ -3,6 +3,7 @@ using GqaService.Inference.Loading.Families;
 using GqaService.Inference.Loading.Gguf;
 using GqaService.Inference.Model;
 using GqaService.Inference.Native;
+using GqaService.Inference.Templating;
 using GqaService.Inference.Tokenization;
 
 namespace GqaService.Inference.Loading;
@@ -122,18 +123,41 @@ public static class ModelLoader
 
     private static LoadedModel Complete(ModelWeights weights, FamilyConfig facts, TokenizerFiles text, string precision, string source, string id)
     {
+        var (template, templateNote) = ParseChatTemplate(text, source);
         var description = new ModelDescription(id, weights.Config, IsDemo: false, HasTokenizer: text.Tokenizer is not null,
             weights.ParameterCount, source)
         {
             Family = facts.Family.Name,
             TokenizerKind = text.Kind,
             EosTokenIds = facts.EosTokenIds.Concat(text.ExtraEosTokenIds).Distinct().ToList(),
-            ChatTemplate = text.ChatTemplate,
-            ChatTemplateOrigin = text.ChatTemplateOrigin,
+            ChatTemplate = template,
+            ChatTemplateOrigin = template is null ? null : text.ChatTemplateOrigin,
+            BosToken = text.BosToken,
+            EosToken = text.EosToken,
             WeightPrecision = precision,
-            Notes = [.. facts.Notes, .. text.Notes],
+            Notes = [.. facts.Notes, .. text.Notes, .. templateNote is null ? Array.Empty<string>() : [templateNote]],
         };
         return new LoadedModel(weights, text.Tokenizer, description);
+    }
+
+    /// <summary>
+    /// Parses the model's chat template once, at load: a template the interpreter cannot run is reported here (construct and
+    /// line) and the model is served with the plain template instead of failing its first chat request.
+    /// </summary>
+    private static (ChatTemplate? Template, string? Note) ParseChatTemplate(TokenizerFiles text, string source)
+    {
+        if (text.ChatTemplate is not { } templateSource)
+        {
+            return (null, null);
+        }
+        try
+        {
+            return (Templating.ChatTemplate.Parse(templateSource), null);
+        }
+        catch (TemplateException refused)
+        {
+            return (null, $"the chat template from {text.ChatTemplateOrigin} of {source} cannot be run ({refused.Construct} at line {refused.Line}: {refused.Message}); chat uses the plain template.");
+        }
     }
 
     private static SentencePieceTextTokenizer LoadTokenizer(string path, ModelConfig config)

@@ -210,7 +210,11 @@ public sealed class ModelFamilyTests : IDisposable
         Assert.Equal("bpe", model.Description.TokenizerKind);
         Assert.Equal([128001, 128008, 128009], model.Description.EosTokenIds);
         Assert.Equal("tokenizer_config.json", model.Description.ChatTemplateOrigin);
-        Assert.Contains("<|start_header_id|>", model.Description.ChatTemplate, StringComparison.Ordinal);
+        Assert.Equal("<|begin_of_text|>", model.Description.BosToken);
+        var rendered = model.Description.ChatTemplate!.Render([new GqaService.Inference.Templating.ChatTemplateMessage("user", "Hi")],
+            addGenerationPrompt: true, model.Description.BosToken, model.Description.EosToken);
+        Assert.StartsWith("<|begin_of_text|><|start_header_id|>", rendered, StringComparison.Ordinal);
+        Assert.EndsWith("<|start_header_id|>assistant<|end_header_id|>\n\n", rendered, StringComparison.Ordinal);
         Assert.Equal([128000, 9906, 1917, 128009], model.Tokenizer!.Encode("Hello world<|eot_id|>"));
     }
 
