@@ -1,9 +1,10 @@
 using GqaService.Inference.Engine;
 using GqaService.Inference.Tests.Support;
+using Xunit.Abstractions;
 
 namespace GqaService.Inference.Tests.Engine;
 
-public class ContinuousBatchingTests
+public class ContinuousBatchingTests(ITestOutputHelper output)
 {
     /// <summary>Random prompts of mixed lengths (BOS first), each with its own output length.</summary>
     private static List<(int[] Prompt, int MaxTokens)> MixedWorkload(int count, int seed)
@@ -24,7 +25,7 @@ public class ContinuousBatchingTests
     public async Task ThirtyTwoConcurrentGreedyRequests_ProduceExactlyTheirSoloIds()
     {
         var work = MixedWorkload(32, seed: 1);
-        await using var harness = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped, o => o.PrefillChunkSize = 64);
+        await using var harness = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped, output, o => o.PrefillChunkSize = 64);
         var solo = new List<IReadOnlyList<int>>();
         foreach (var (prompt, maxTokens) in work)
         {
@@ -44,11 +45,11 @@ public class ContinuousBatchingTests
     public async Task TinyKvBudget_ForcesPreemption_YetIdsMatchAndEveryBlockIsFreed()
     {
         var work = MixedWorkload(12, seed: 2).Select(w => (w.Prompt, MaxTokens: 180)).ToList();
-        await using var reference = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped);
+        await using var reference = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped, output);
         var expected = await Task.WhenAll(work.Select(w => reference.RunAsync(EngineHarness.Greedy(w.Prompt, w.MaxTokens))));
 
         // 1 MiB = 51 blocks of 16 tokens at stories260K's shape: far less than 12 requests of ~250 tokens need at once.
-        await using var constrained = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped, o => o.KvCacheMiB = 1);
+        await using var constrained = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped, output, o => o.KvCacheMiB = 1);
         var actual = await Task.WhenAll(work.Select(w => constrained.RunAsync(EngineHarness.Greedy(w.Prompt, w.MaxTokens))));
 
         Assert.True(actual.Sum(a => a.Finished!.Usage.Preemptions) > 0, "the budget was meant to force preemption");
@@ -63,7 +64,7 @@ public class ContinuousBatchingTests
     public async Task CancellingHalfOfFortyRequests_LeaksNothing_AndTheOtherHalfIsCorrect()
     {
         var work = MixedWorkload(40, seed: 3).Select(w => (w.Prompt, MaxTokens: Math.Max(w.MaxTokens, 40))).ToList();
-        await using var harness = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped);
+        await using var harness = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped, output);
         var expected = new List<IReadOnlyList<int>>();
         foreach (var (prompt, maxTokens) in work.Where((_, i) => i % 2 == 0))
         {
@@ -95,7 +96,7 @@ public class ContinuousBatchingTests
     [Fact]
     public async Task BurstBeyondTheQueueLimit_IsRejectedAtOnce_WhileAdmittedRequestsComplete()
     {
-        await using var harness = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped, o =>
+        await using var harness = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped, output, o =>
         {
             o.MaxSequencesPerStep = 4;
             o.MaxWaitingRequests = 4;

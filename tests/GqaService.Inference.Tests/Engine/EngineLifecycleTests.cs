@@ -41,7 +41,7 @@ public sealed class EngineLifecycleTests(ITestOutputHelper output)
     {
         for (var round = 0; round < 8; round++)
         {
-            var harness = await EngineHarness.StartAsync(_modelPath, o => o.ShutdownTimeoutSeconds = 0, _output);
+            var harness = await EngineHarness.StartAsync(_modelPath, _output, o => o.ShutdownTimeoutSeconds = 0);
             using var running = harness.Engine.Submit(EngineHarness.Greedy([1, 5, 7], 200));
             var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var racers = Enumerable.Range(0, 6).Select(i => Task.Run(async () =>

@@ -2,11 +2,12 @@ using System.Text.Json;
 using GqaService.Inference.Engine;
 using GqaService.Inference.Sampling;
 using GqaService.Inference.Tests.Support;
+using Xunit.Abstractions;
 
 namespace GqaService.Inference.Tests.Engine;
 
 /// <summary>Generation stops on any of the model's EOS ids: config.json's and those generation_config.json adds.</summary>
-public sealed class EosTokenSetTests : IDisposable
+public sealed class EosTokenSetTests(ITestOutputHelper output) : IDisposable
 {
     private readonly TemporaryDirectory _directory = new();
 
@@ -21,7 +22,7 @@ public sealed class EosTokenSetTests : IDisposable
         checkpoint.WriteTo(_directory.Path);
         int[] prompt = [1, 17, 42, 99];
         List<int> free;
-        await using (var engine = await EngineHarness.StartAsync(_directory.Path))
+        await using (var engine = await EngineHarness.StartAsync(_directory.Path, output))
         {
             free = (await engine.RunAsync(Seeded(prompt))).TokenIds.ToList();
         }
@@ -33,7 +34,7 @@ public sealed class EosTokenSetTests : IDisposable
         var eosIds = which == 0 ? new[] { earlier.id, later.id } : [later.id, earlier.id];
         File.WriteAllText(_directory.File("generation_config.json"), JsonSerializer.Serialize(new { bos_token_id = 1, eos_token_id = eosIds }));
 
-        await using var harness = await EngineHarness.StartAsync(_directory.Path);
+        await using var harness = await EngineHarness.StartAsync(_directory.Path, output);
         var stopped = await harness.RunAsync(Seeded(prompt) with { IgnoreEos = false });
 
         Assert.Equal([2, .. eosIds], harness.Engine.Model.EosTokenIds);

@@ -22,7 +22,7 @@ public class GcPressureTests(ITestOutputHelper output)
             .Select(_ => (Prompt: RandomModels.Tokens(random, random.Next(2, 40), writer.VocabSize), MaxTokens: random.Next(60, 140)))
             .ToList();
 
-        await using var harness = await EngineHarness.StartAsync(checkpoint, o => o.PrefillChunkSize = 16, output);
+        await using var harness = await EngineHarness.StartAsync(checkpoint, output, o => o.PrefillChunkSize = 16);
         var calm = await Task.WhenAll(requests.Select(r => harness.RunAsync(EngineHarness.Greedy(r.Prompt, r.MaxTokens))));
 
         GenerationResult[] stressed;

@@ -1,14 +1,15 @@
 using GqaService.Inference.Engine;
 using GqaService.Inference.Tests.Support;
+using Xunit.Abstractions;
 
 namespace GqaService.Inference.Tests.Engine;
 
-public class RequestIdentityTests
+public class RequestIdentityTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task DuplicateRequestId_FailsTheNewcomer_AndTheFirstCompletes()
     {
-        await using var harness = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped);
+        await using var harness = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped, output);
         var first = EngineHarness.Greedy([1, 403], 200);
         using var running = harness.Engine.Submit(first);
         using var duplicate = harness.Engine.Submit(first with { MaxTokens = 5 });

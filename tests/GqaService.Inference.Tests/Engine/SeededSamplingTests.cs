@@ -18,7 +18,7 @@ public class SeededSamplingTests(ITestOutputHelper output)
         var random = new Random(18);
         var prompt = RandomModels.Tokens(random, 9, writer.VocabSize);
         var sampling = new SamplingParameters { Temperature = 1.1f, TopP = 0.95f, TopK = 60, Seed = 1234 };
-        await using var harness = await EngineHarness.StartAsync(checkpoint, o => o.PrefillChunkSize = 4, output);
+        await using var harness = await EngineHarness.StartAsync(checkpoint, output, o => o.PrefillChunkSize = 4);
         GenerationRequest Seeded(SamplingParameters parameters) => EngineHarness.Greedy(prompt, 50) with { Sampling = parameters };
 
         var alone = await harness.RunAsync(Seeded(sampling));

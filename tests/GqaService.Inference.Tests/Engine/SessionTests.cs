@@ -1,14 +1,15 @@
 using GqaService.Inference.Engine;
 using GqaService.Inference.Tests.Support;
+using Xunit.Abstractions;
 
 namespace GqaService.Inference.Tests.Engine;
 
-public class SessionTests
+public class SessionTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task SecondTurn_PrefillsOnlyTheNewTokens_AndEqualsAFreshFullPrompt()
     {
-        await using var harness = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped);
+        await using var harness = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped, output);
         int[] firstPrompt = [1, 403, 407, 261, 378];
         var first = await harness.RunAsync(EngineHarness.Greedy(firstPrompt, 40, session: "s1"));
         var secondPrompt = firstPrompt.Concat(first.TokenIds).Concat([432, 383, 286]).ToArray();
@@ -27,7 +28,7 @@ public class SessionTests
     [Fact]
     public async Task DivergingPrompt_RecomputesAfterTheCommonPrefix_AndStillMatches()
     {
-        await using var harness = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped);
+        await using var harness = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped, output);
         var random = new Random(9);
         var shared = new[] { 1 }.Concat(Enumerable.Range(0, 40).Select(_ => random.Next(3, 512))).ToArray();
         await harness.RunAsync(EngineHarness.Greedy(shared.Concat([300, 301, 302]).ToArray(), 10, session: "s2"));
@@ -43,7 +44,7 @@ public class SessionTests
     [Fact]
     public async Task ConcurrentRequestInABusySession_IsRejected_AndDeleteFreesItsBlocks()
     {
-        await using var harness = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped);
+        await using var harness = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped, output);
         using var running = harness.Engine.Submit(EngineHarness.Greedy([1, 403], 300, session: "busy"));
         Assert.Throws<SessionBusyException>(() => harness.Engine.Submit(EngineHarness.Greedy([1, 403], 5, session: "busy")));
         await EngineHarness.CollectAsync(running);
@@ -57,7 +58,7 @@ public class SessionTests
     [Fact]
     public async Task SharedPromptPrefix_AcrossRequests_IsServedFromSharedBlocks()
     {
-        await using var harness = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped);
+        await using var harness = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped, output);
         var random = new Random(10);
         var prefix = new[] { 1 }.Concat(Enumerable.Range(0, 47).Select(_ => random.Next(3, 512))).ToArray(); // 3 full blocks
         using var holder = harness.Engine.Submit(EngineHarness.Greedy(prefix.Concat([5]).ToArray(), 400));

@@ -1,15 +1,16 @@
 using GqaService.Inference.Engine;
 using GqaService.Inference.Limits;
 using GqaService.Inference.Tests.Support;
+using Xunit.Abstractions;
 
 namespace GqaService.Inference.Tests.Limits;
 
 /// <summary>The engine's limits come from the model and the options once at load, and its guard refuses exactly what the rules say.</summary>
-public class ServingLimitsTests
+public class ServingLimitsTests(ITestOutputHelper output)
 {
     private const int Vocab = TinyCheckpoints.StoriesShapedVocabSize;
 
-    private static Task<EngineHarness> StartCappedAsync() => EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped, o =>
+    private Task<EngineHarness> StartCappedAsync() => EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped, output, o =>
     {
         o.MaxContext = LimitCase.ContextCap;
         o.MaxTokensLimit = LimitCase.MaxTokensLimit;

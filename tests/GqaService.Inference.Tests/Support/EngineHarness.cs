@@ -2,7 +2,6 @@ using GqaService.Inference.Engine;
 using GqaService.Inference.Sampling;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace GqaService.Inference.Tests.Support;
@@ -17,11 +16,11 @@ internal sealed class EngineHarness : IAsyncDisposable
     public InferenceEngine Engine { get; }
 
     /// <param name="output">Where the engine's log goes (pass the test's output helper so engine errors show in the report).</param>
-    public static async Task<EngineHarness> StartAsync(string? modelPath, Action<EngineOptions>? configure = null, ITestOutputHelper? output = null)
+    public static async Task<EngineHarness> StartAsync(string? modelPath, ITestOutputHelper output, Action<EngineOptions>? configure = null)
     {
         var options = new EngineOptions { ModelPath = modelPath, RequestTimeoutSeconds = 0, KvCacheMiB = 64 };
         configure?.Invoke(options);
-        ILogger<InferenceEngine> logger = output is null ? NullLogger<InferenceEngine>.Instance : new TestOutputLogger<InferenceEngine>(output);
+        var logger = new TestOutputLogger<InferenceEngine>(output);
         var engine = new InferenceEngine(Options.Create(options), logger);
         await engine.StartAsync();
         return new EngineHarness(engine);
