@@ -120,7 +120,7 @@ public sealed class CommandLineTests
 
         Assert.Equal("stories260K", models!.RootElement.GetProperty("data")[0].GetProperty("id").GetString());
         Assert.Contains($"model       llama2.c checkpoint {SharedModels.Stories260KBin}", service.Stdout);
-        Assert.Contains("tokenizer   SentencePiece", service.Stdout);
+        Assert.Contains("tokenizer   sentencepiece", service.Stdout);
         Assert.Contains($"listening   [\"{address}\"]", service.Stdout);
     }
 
