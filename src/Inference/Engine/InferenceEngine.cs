@@ -176,7 +176,10 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
             _logger.LogInformation("{OpenMp}", OpenMpEnvironment.PreferPassiveWaiting());
             _logger.LogInformation("{TorchNatives}", TorchNativeCompatibility.EnsureLoadable());
             using var noGrad = torch.inference_mode();
-            var loaded = ModelLoader.Load(_options.ModelPath, _options.TokenizerPath);
+            var progress = new LoadProgressLog(_logger, _time);
+            var loaded = ModelLoader.Load(_options.ModelPath, _options.TokenizerPath, progress: progress);
+            _logger.LogInformation("Model loaded in {Seconds:F2} s: {WeightBytes} bytes of weights; process resident set {ResidentBytes} bytes",
+                progress.Elapsed.TotalSeconds, loaded.Weights.ParameterCount * loaded.Weights.TokenEmbedding.ElementSize, Environment.WorkingSet);
             var threads = IntraOpThreads(_options, loaded.Weights.Config);
             torch.set_num_threads(threads);
             _logger.LogInformation("libtorch intra-op threads: {Threads} (Inference:TorchThreads = {Configured})", threads, _options.TorchThreads);

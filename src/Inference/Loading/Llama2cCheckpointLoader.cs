@@ -6,7 +6,7 @@ namespace GqaService.Inference.Loading;
 /// <summary>Loads llama2.c legacy (version 0) checkpoints, such as Karpathy's tinyllamas <c>stories*.bin</c>.</summary>
 internal static class Llama2cCheckpointLoader
 {
-    public static ModelWeights Load(string path)
+    public static ModelWeights Load(string path, IProgress<WeightLoadProgress>? progress = null)
     {
         using var stream = OpenRead(path);
         var header = ReadHeader(path, stream);
@@ -30,7 +30,7 @@ internal static class Llama2cCheckpointLoader
             throw new ModelLoadException(
                 path, $"{stream.Length - expected} unexpected trailing bytes: the header describes {expected} bytes, found {stream.Length}.");
         }
-        return ModelWeightsAssembler.Assemble(config, ModelFamilies.Llama, new Llama2cTensorReader(path, stream, layout), path);
+        return ModelWeightsAssembler.Assemble(config, ModelFamilies.Llama, new Llama2cTensorReader(path, stream, layout), path, progress);
     }
 
     /// <summary>True when the file starts with a llama2.c header whose sizes add up to exactly the file's length.</summary>

@@ -20,7 +20,8 @@ public static class ModelLoader
     /// <exception cref="ModelLoadException">The files are missing, malformed or inconsistent.</exception>
     /// <param name="contextLength">Serve this context instead of the one the files state (GGUF only; llama.cpp's llama2.c
     /// converter writes 128 for models trained with 512).</param>
-    public static LoadedModel Load(string? modelPath, string? tokenizerPath = null, int? contextLength = null)
+    /// <param name="progress">Told after every tensor read (the engine logs it for loads that take a while).</param>
+    public static LoadedModel Load(string? modelPath, string? tokenizerPath = null, int? contextLength = null, IProgress<WeightLoadProgress>? progress = null)
     {
         if (string.IsNullOrEmpty(modelPath))
         {
@@ -37,7 +38,7 @@ public static class ModelLoader
             var config = Path.Combine(fullPath, HuggingFaceConfigFileName);
             if (File.Exists(config))
             {
-                return LoadHuggingFace(fullPath, tokenizerPath);
+                return LoadHuggingFace(fullPath, tokenizerPath, progress);
             }
             // A mounted model folder holding one llama2.c checkpoint (and its tokenizer) is as good as the file itself.
             var checkpoints = Directory.GetFiles(fullPath, "*.bin").Where(Llama2cCheckpointLoader.LooksLikeCheckpoint).ToArray();
@@ -54,7 +55,7 @@ public static class ModelLoader
         }
         if (fullPath.EndsWith(".bin", StringComparison.OrdinalIgnoreCase) || Llama2cCheckpointLoader.LooksLikeCheckpoint(fullPath))
         {
-            var checkpoint = Llama2cCheckpointLoader.Load(fullPath);
+            var checkpoint = Llama2cCheckpointLoader.Load(fullPath, progress);
             try
             {
                 var text = SentencePieceOnly(tokenizerPath, Beside(fullPath), checkpoint.Config);
@@ -69,17 +70,17 @@ public static class ModelLoader
         }
         if (fullPath.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase))
         {
-            return LoadGguf(fullPath, tokenizerPath, contextLength);
+            return LoadGguf(fullPath, tokenizerPath, contextLength, progress);
         }
         var name = Path.GetFileName(fullPath);
         if (name == HuggingFaceConfigFileName || name.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
         {
-            return LoadHuggingFace(Path.GetDirectoryName(fullPath)!, tokenizerPath);
+            return LoadHuggingFace(Path.GetDirectoryName(fullPath)!, tokenizerPath, progress);
         }
         throw new ModelLoadException(fullPath, "not a llama2.c checkpoint nor a Hugging Face model directory.");
     }
 
-    private static LoadedModel LoadHuggingFace(string directory, string? tokenizerPath)
+    private static LoadedModel LoadHuggingFace(string directory, string? tokenizerPath, IProgress<WeightLoadProgress>? progress)
     {
         var facts = HuggingFaceConfig.Read(Path.Combine(directory, HuggingFaceConfigFileName));
         // Tokenizer files first: they are small, and a bad one should fail before gigabytes of weights are read.
@@ -88,13 +89,13 @@ public static class ModelLoader
         string precision;
         using (var reader = HuggingFaceTensorReader.Open(directory))
         {
-            weights = ModelWeightsAssembler.Assemble(facts.Config, facts.Family, reader, directory);
+            weights = ModelWeightsAssembler.Assemble(facts.Config, facts.Family, reader, directory, progress);
             precision = string.Join(", ", reader.DTypesRead);
         }
         return Complete(weights, facts, text, precision, $"Hugging Face directory {directory}", Path.GetFileName(directory));
     }
 
-    private static LoadedModel LoadGguf(string path, string? tokenizerPath, int? contextLength)
+    private static LoadedModel LoadGguf(string path, string? tokenizerPath, int? contextLength, IProgress<WeightLoadProgress>? progress)
     {
         if (tokenizerPath is not null)
         {
@@ -103,7 +104,7 @@ public static class ModelLoader
         using var file = GgufFile.Open(path);
         var facts = GgufModelConfig.Read(file, contextLength);
         var reader = new GgufTensorReader(file);
-        var weights = ModelWeightsAssembler.Assemble(facts.Config, facts.Family, reader, path);
+        var weights = ModelWeightsAssembler.Assemble(facts.Config, facts.Family, reader, path, progress);
         var template = GgufModelConfig.Text(file, "tokenizer.chat_template");
         var text = new TokenizerFiles(null, "none", template, template is null ? null : "GGUF tokenizer.chat_template", [],
             ["the GGUF file's embedded vocabulary is not read yet: prompts must be token ids."]);

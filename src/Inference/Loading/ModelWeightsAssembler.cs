@@ -12,7 +12,8 @@ namespace GqaService.Inference.Loading;
 /// </summary>
 internal static class ModelWeightsAssembler
 {
-    public static ModelWeights Assemble(ModelConfig config, ModelFamily family, ITensorReader reader, string path)
+    public static ModelWeights Assemble(ModelConfig config, ModelFamily family, ITensorReader reader, string path,
+        IProgress<WeightLoadProgress>? progress = null)
     {
         if (config.QkvBias != family.QkvBias)
         {
@@ -20,11 +21,15 @@ internal static class ModelWeightsAssembler
         }
         long d = config.Dim, q = config.QueryWidth, kv = config.KvWidth, f = config.HiddenDim, v = config.VocabSize;
         var read = new HashSet<string>(StringComparer.Ordinal);
+        var total = 2 + config.NumLayers * (family.QkvBias ? 12 : 9) + (config.TiedEmbeddings ? 0 : 1);
+        long bytes = 0;
         Tensor Read(string name, params long[] shape)
         {
             var tensor = reader.Read(name, shape);
             read.Add(name);
             RejectNonFinite(tensor, name, reader, path);
+            bytes += tensor.NumberOfElements * tensor.ElementSize;
+            progress?.Report(new WeightLoadProgress(read.Count, total, bytes));
             return tensor;
         }
 
