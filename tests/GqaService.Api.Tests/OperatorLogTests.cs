@@ -22,6 +22,7 @@ public sealed class OperatorLogTests
         var problem = await Json.ReadAsync(response);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        await recorder.FirstEntry.WaitAsync(TimeSpan.FromSeconds(60));
         var entry = Assert.Single(recorder.Entries);
         Assert.Equal(LogLevel.Information, entry.Level);
         Assert.Equal("POST", entry.Properties["Method"]);
@@ -43,6 +44,7 @@ public sealed class OperatorLogTests
         var response = await client.GetAsync("/v1/sessions/nobody");
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        await recorder.FirstEntry.WaitAsync(TimeSpan.FromSeconds(60));
         var entry = Assert.Single(recorder.Entries);
         Assert.Equal(404, entry.Properties["StatusCode"]);
         Assert.Equal((await Json.ReadAsync(response)).GetProperty("type").GetString(), entry.Properties["ProblemType"]);
@@ -62,6 +64,8 @@ public sealed class OperatorLogTests
         }), recorder);
         using var client = app.CreateClient();
 
+        // The summary is written from an ApplicationStarted callback, which can run after the test host hands out its client.
+        await recorder.FirstEntry.WaitAsync(TimeSpan.FromSeconds(60));
         var entry = Assert.Single(recorder.Entries);
         Assert.Equal(LogLevel.Information, entry.Level);
         Assert.DoesNotContain(key, entry.Message);

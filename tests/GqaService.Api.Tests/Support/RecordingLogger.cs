@@ -8,7 +8,12 @@ internal sealed class RecordingLogger<T> : ILogger<T>
 {
     public sealed record Entry(LogLevel Level, string Message, IReadOnlyDictionary<string, object?> Properties);
 
+    private readonly TaskCompletionSource<Entry> _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public ConcurrentQueue<Entry> Entries { get; } = new();
+
+    /// <summary>Completes with the first entry: for logs written from host callbacks that may run after the test resumes.</summary>
+    public Task<Entry> FirstEntry => _first.Task;
 
     public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
@@ -19,6 +24,8 @@ internal sealed class RecordingLogger<T> : ILogger<T>
         var properties = state is IEnumerable<KeyValuePair<string, object?>> pairs
             ? pairs.ToDictionary(p => p.Key, p => p.Value)
             : new Dictionary<string, object?>();
-        Entries.Enqueue(new Entry(logLevel, formatter(state, exception), properties));
+        var entry = new Entry(logLevel, formatter(state, exception), properties);
+        Entries.Enqueue(entry);
+        _first.TrySetResult(entry);
     }
 }
