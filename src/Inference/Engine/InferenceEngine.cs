@@ -85,6 +85,9 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
         {
             if (_stopping is null)
             {
+                // _stopping is published before _ready falls (a volatile write), so a Submit that sees "not ready" from
+                // here on also sees the stop and says "shutting down", never "still loading" (found by a loaded test run).
+                Volatile.Write(ref _stopping, _started ? _exited.Task : Task.CompletedTask);
                 var wasServing = _ready;
                 _ready = false;
                 if (wasServing)
@@ -93,7 +96,6 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
                         Volatile.Read(ref _inFlight), _options.ShutdownTimeoutSeconds);
                 }
                 _stop.Cancel();
-                _stopping = _started ? _exited.Task : Task.CompletedTask;
             }
             return _stopping;
         }
