@@ -16,6 +16,9 @@ public sealed record GenerationRequest
     public IReadOnlyList<string> StopSequences { get; init; } = [];
     /// <summary>When set, the sequence's tokens and KV blocks outlive the request under this id.</summary>
     public string? SessionId { get; init; }
+    /// <summary>Who the request is served for (the API key's tenant; empty when keys are off, i.e. one tenant). Sessions
+    /// and cached prefixes are never shared across tenants.</summary>
+    public string Tenant { get; init; } = "";
     /// <summary>Absolute deadline; the request is cancelled (and reported) when it passes.</summary>
     public DateTimeOffset? Deadline { get; init; }
     /// <summary>The JSON names the prompt and the token limit arrived under; validation errors are keyed by them.</summary>
