@@ -18,6 +18,7 @@ internal static class ContractMapping
             PeakKvBytes = usage.PeakKvBytes,
             Preemptions = usage.Preemptions,
             RecomputedTokens = usage.RecomputedTokens,
+            CachedTokens = usage.CachedPromptTokens,
         },
     };
 
@@ -42,6 +43,8 @@ internal static class ContractMapping
             BlocksTotal = snapshot.BlocksTotal,
             BlocksUsed = snapshot.BlocksUsed,
             BlocksFree = snapshot.BlocksFree,
+            BlocksCachedFree = snapshot.BlocksCachedFree,
+            PrefixCaching = snapshot.PrefixCaching,
             BytesPerBlock = snapshot.BytesPerBlock,
             BytesTotal = snapshot.BytesTotal,
             BytesUsed = snapshot.BytesUsed,

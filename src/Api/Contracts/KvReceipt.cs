@@ -11,4 +11,8 @@ public sealed record KvReceipt
     public int Preemptions { get; init; }
     /// <example>0</example>
     public int RecomputedTokens { get; init; }
+    /// <summary>Prompt tokens whose KV came from the session, a running request's blocks or the prefix cache, so they were
+    /// neither allocated nor computed (as <c>prompt_tokens_details.cached_tokens</c>).</summary>
+    /// <example>0</example>
+    public int CachedTokens { get; init; }
 }

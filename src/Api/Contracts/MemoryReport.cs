@@ -6,9 +6,17 @@ public sealed record MemoryReport
     /// <example>16</example>
     public int BlockSize { get; init; }
     public int BlocksTotal { get; init; }
+    /// <summary>Blocks some request or session references; <c>blocks_used + blocks_cached_free + blocks_free = blocks_total</c>.</summary>
     /// <example>0</example>
     public int BlocksUsed { get; init; }
+    /// <summary>Free blocks holding nothing reusable.</summary>
     public int BlocksFree { get; init; }
+    /// <summary>Free blocks that still hold a finished request's prefix (automatic prefix caching): new work takes them as
+    /// free ones, least recently used first, and a later prompt starting the same way reuses them.</summary>
+    /// <example>0</example>
+    public int BlocksCachedFree { get; init; }
+    /// <summary>Whether freed blocks are kept as a prefix cache (Inference:PrefixCaching).</summary>
+    public bool PrefixCaching { get; init; }
     public long BytesPerBlock { get; init; }
     public long BytesTotal { get; init; }
     public long BytesUsed { get; init; }

@@ -2,7 +2,7 @@ namespace GqaService.Api.Contracts;
 
 public sealed record PromptTokensDetails
 {
-    /// <summary>Prompt tokens whose KV was reused (session or shared prefix) instead of recomputed.</summary>
+    /// <summary>Prompt tokens whose KV was reused (session, a running request's blocks, or the prefix cache) instead of recomputed.</summary>
     /// <example>8</example>
     public int CachedTokens { get; init; }
 }

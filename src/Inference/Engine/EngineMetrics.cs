@@ -44,7 +44,9 @@ public sealed class EngineMetrics : IDisposable
         _meter.CreateObservableGauge("gqa.engine.queue_depth", () => _snapshot.WaitingRequests, "{request}", "Requests waiting for admission");
         _meter.CreateObservableGauge("gqa.engine.running_sequences", () => _snapshot.RunningSequences, "{sequence}", "Sequences being generated");
         _meter.CreateObservableGauge("gqa.engine.kv_blocks_used", () => _snapshot.BlocksUsed, "{block}", "KV blocks in use");
-        _meter.CreateObservableGauge("gqa.engine.kv_blocks_free", () => _snapshot.BlocksFree, "{block}", "KV blocks free");
+        _meter.CreateObservableGauge("gqa.engine.kv_blocks_free", () => _snapshot.BlocksFree, "{block}", "KV blocks free and empty");
+        _meter.CreateObservableGauge("gqa.engine.kv_blocks_cached_free", () => _snapshot.BlocksCachedFree, "{block}",
+            "KV blocks free but still holding a cached prefix (evicted on demand)");
         _meter.CreateObservableGauge("gqa.engine.kv_blocks_total", () => _snapshot.BlocksTotal, "{block}", "KV blocks in the pool");
         _meter.CreateObservableGauge("gqa.engine.kv_bytes_used", () => _snapshot.BytesUsed, "By", "KV bytes in use");
         _meter.CreateObservableGauge("gqa.engine.kv_tokens_cached", () => _snapshot.TokensCached, "{token}", "Token positions holding K/V");
@@ -55,11 +57,10 @@ public sealed class EngineMetrics : IDisposable
 
     public void Publish(MemorySnapshot snapshot) => _snapshot = snapshot;
 
-    public void RecordAdmission(int promptTokens, int reusedTokens)
-    {
-        _promptTokens.Add(promptTokens);
-        _reusedPrefixTokens.Add(reusedTokens);
-    }
+    public void RecordAdmission(int promptTokens) => _promptTokens.Add(promptTokens);
+
+    /// <summary>Counted when the request ends: a prefix is attached when the request starts, which may be after a wait.</summary>
+    public void RecordPrefixReuse(int reusedTokens) => _reusedPrefixTokens.Add(reusedTokens);
 
     public void RecordStep(int sequences, int tokens)
     {

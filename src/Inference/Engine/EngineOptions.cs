@@ -63,6 +63,11 @@ public sealed class EngineOptions
     [Range(0, 3600)]
     public int ShutdownTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>Automatic prefix caching: a finished request's full KV blocks stay in the pool, indexed by content (per
+    /// tenant), until their space is needed, so a repeated prompt prefix is not computed again. Off: freed blocks are
+    /// emptied at once (running requests still share identical prefixes).</summary>
+    public bool PrefixCaching { get; set; } = true;
+
     /// <summary>Intra-op threads for libtorch; 0 chooses: one for small models (dim &lt; 512), every core otherwise.</summary>
     [Range(0, 1024)]
     public int TorchThreads { get; set; }

@@ -16,8 +16,9 @@ internal sealed class EngineParts : IDisposable
         BlockSize = options.BlockSize;
         var blocks = KvBudget.Blocks(Config, options, ServingLimits.EffectiveContext(Config.MaxContext, options.MaxContext));
         Pool = new KvPool(Config, blocks, BlockSize);
-        Allocator = new BlockAllocator(blocks);
-        PrefixIndex = new PrefixBlockIndex();
+        var prefixIndex = new PrefixBlockIndex(options.PrefixCaching);
+        PrefixIndex = prefixIndex;
+        Allocator = new BlockAllocator(blocks, cachedBlockEvicted: block => prefixIndex.Forget(block));
         Sessions = new SessionStore(Allocator, PrefixIndex, BlockSize, time, leases);
         Scheduler = new Scheduler(new SchedulerLimits(options.MaxSequencesPerStep, options.MaxBatchedTokens, options.PrefillChunkSize, BlockSize), Allocator, Sessions, time);
         Runner = new ModelRunner(Decoder, Pool);

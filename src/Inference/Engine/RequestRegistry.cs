@@ -33,24 +33,25 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
         var prompt = sequence.Request.PromptTokenIds;
         if (sequence.Request.SessionId is { } sessionId)
         {
-            var session = sessions.GetOrCreate(sessionId);
+            var session = sessions.GetOrCreate(sessionId, sequence.Request.Tenant);
             sessions.Touch(session);
             sequence.Session = session;
             sequence.Kv = session.Sequence;
             // At least the last prompt token is recomputed: its logits pick the first new token.
             var keep = Math.Min(sequence.Kv.CommonPrefixLength(prompt), prompt.Count - 1);
             sequence.Kv.TruncateTo(keep);
-            sequence.CachedPromptTokens = keep > 0 ? keep : sequence.Kv.AttachSharedPrefix(prompt);
+            sequence.CachedPromptTokens = keep;
         }
         else
         {
-            sequence.Kv = new KvSequence(sessions.Allocator, sessions.PrefixIndex, sessions.BlockSize);
-            sequence.CachedPromptTokens = sequence.Kv.AttachSharedPrefix(prompt);
+            sequence.Kv = new KvSequence(sessions.Allocator, sessions.PrefixIndex, sessions.BlockSize, sequence.Request.Tenant);
         }
+        // An empty sequence takes its shared or cached prefix when the scheduler starts it, not here: a queued request
+        // must not pin cached blocks that running ones may need.
         // Queue time counts: the deadline runs from submission.
         request.Deadline = sequence.Request.Deadline
             ?? (settings.RequestTimeout > TimeSpan.Zero ? sequence.SubmittedAt + settings.RequestTimeout : null);
-        metrics.RecordAdmission(prompt.Count, sequence.CachedPromptTokens);
+        metrics.RecordAdmission(prompt.Count);
         _active.Add(request.Id, request);
         scheduler.Enqueue(sequence);
     }
@@ -185,6 +186,7 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
         _active.Remove(request.Id);
         scheduler.Remove(sequence);
         sequence.Status = SequenceStatus.Finished;
+        metrics.RecordPrefixReuse(sequence.CachedPromptTokens);
         if (sequence.Session is { } session)
         {
             // Still in the store unless it was evicted or deleted meanwhile (then its sequence is already empty).

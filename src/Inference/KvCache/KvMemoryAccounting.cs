@@ -23,7 +23,7 @@ public static class KvMemoryAccounting
             kvBytesPerToken,
             mhaKvBytesPerToken,
             live,
-            sessions.List(kvBytesPerToken * sessions.BlockSize));
+            sessions.List(kvBytesPerToken * sessions.BlockSize)) with { PrefixCaching = sessions.PrefixIndex.KeepsFreedBlocks };
     }
 
     /// <param name="liveSequences">Every sequence holding blocks; duplicates (by reference) are ignored.</param>
@@ -68,7 +68,9 @@ public static class KvMemoryAccounting
             BlockSize = blockSize,
             BlocksTotal = allocator.TotalBlocks,
             BlocksUsed = allocator.UsedBlocks,
-            BlocksFree = allocator.FreeBlocks,
+            BlocksFree = allocator.EmptyBlocks,
+            BlocksCachedFree = allocator.CachedBlocks,
+            CachedFreeBlockIds = allocator.CachedBlocksOldestFirst(),
             BytesPerBlock = bytesPerBlock,
             BytesTotal = allocator.TotalBlocks * bytesPerBlock,
             BytesUsed = allocator.UsedBlocks * bytesPerBlock,

@@ -24,17 +24,23 @@ public sealed class KvSequence
     // Reused by TryReserve so a decode step does not allocate.
     private readonly List<int> scratchBlocks = [];
 
-    public KvSequence(BlockAllocator allocator, PrefixBlockIndex prefixIndex, int blockSize)
+    /// <param name="tenant">Whose prefixes this sequence may share and publish ("" when API keys are off).</param>
+    public KvSequence(BlockAllocator allocator, PrefixBlockIndex prefixIndex, int blockSize, string tenant = "")
     {
         ArgumentNullException.ThrowIfNull(allocator);
         ArgumentNullException.ThrowIfNull(prefixIndex);
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
+        ArgumentNullException.ThrowIfNull(tenant);
         this.allocator = allocator;
         this.prefixIndex = prefixIndex;
         BlockSize = blockSize;
+        Tenant = tenant;
     }
 
     public int BlockSize { get; }
+
+    /// <summary>The tenant whose root its blocks chain from: it shares blocks with that tenant's sequences only.</summary>
+    public string Tenant { get; }
 
     /// <summary>Logical block → physical block id.</summary>
     public IReadOnlyList<int> Blocks => blocks;
@@ -81,7 +87,7 @@ public sealed class KvSequence
 
     /// <summary>
     /// On an empty sequence, shares (AddRef) the leading full blocks of <paramref name="prompt"/> that the prefix
-    /// index knows, stopping at the first miss. Never the block holding the prompt's last token, so the engine
+    /// index knows for this tenant, live or cached, stopping at the first miss. Never the block holding the prompt's last token, so the engine
     /// always has at least one token to compute logits from. Returns the tokens reused (a multiple of blockSize).
     /// </summary>
     public int AttachSharedPrefix(IReadOnlyList<int> prompt)
@@ -100,7 +106,7 @@ public sealed class KvSequence
             {
                 blockTokens[i] = prompt[logical * BlockSize + i];
             }
-            if (!prefixIndex.TryFind(parentBlock, blockTokens, out var block))
+            if (!prefixIndex.TryFind(parentBlock, blockTokens, out var block, Tenant))
             {
                 break;
             }
@@ -230,11 +236,13 @@ public sealed class KvSequence
         for (var logical = oldLength / BlockSize; logical < newLength / BlockSize; logical++)
         {
             var parentBlock = logical == 0 ? PrefixBlockIndex.RootParent : blocks[logical - 1];
-            prefixIndex.Register(parentBlock, tokenSpan.Slice(logical * BlockSize, BlockSize), blocks[logical]);
+            prefixIndex.Register(parentBlock, tokenSpan.Slice(logical * BlockSize, BlockSize), blocks[logical], Tenant);
         }
     }
 
-    /// <summary>Drops every block reference (freed blocks leave the prefix index) and empties the sequence; returns the blocks actually freed.</summary>
+    /// <summary>Drops every block reference and empties the sequence; returns the blocks actually freed. Freed registered
+    /// blocks stay cached when the index keeps freed blocks (last block first, so a prefix outlives its tail), else they
+    /// leave the index.</summary>
     public int ReleaseAll()
     {
         tokens.Clear();
@@ -244,7 +252,7 @@ public sealed class KvSequence
     /// <summary>A new sequence sharing (AddRef) the blocks that hold this one's tokens; unused reservation is not shared.</summary>
     public KvSequence Fork()
     {
-        var fork = new KvSequence(allocator, prefixIndex, BlockSize);
+        var fork = new KvSequence(allocator, prefixIndex, BlockSize, Tenant);
         var usedBlocks = CeilDiv(tokens.Count, BlockSize);
         for (var logical = 0; logical < usedBlocks; logical++)
         {
@@ -277,11 +285,15 @@ public sealed class KvSequence
 
     private bool ReleaseAndForget(int block)
     {
-        if (!allocator.Release(block))
+        var keepCached = prefixIndex.KeepsFreedBlocks && prefixIndex.Contains(block);
+        if (!allocator.Release(block, keepCached))
         {
             return false;
         }
-        prefixIndex.Forget(block);
+        if (!keepCached)
+        {
+            prefixIndex.Forget(block);
+        }
         return true;
     }
 

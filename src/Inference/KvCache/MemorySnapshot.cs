@@ -5,8 +5,17 @@ public sealed record MemorySnapshot
 {
     public int BlockSize { get; init; }
     public int BlocksTotal { get; init; }
+    /// <summary>Blocks some sequence references. <c>BlocksUsed + BlocksCachedFree + BlocksFree == BlocksTotal</c>.</summary>
     public int BlocksUsed { get; init; }
+    /// <summary>Free blocks holding nothing reusable.</summary>
     public int BlocksFree { get; init; }
+    /// <summary>Free blocks (reference count zero) that still hold a finished request's prefix; new work takes them like
+    /// free ones, evicting the least recently used first.</summary>
+    public int BlocksCachedFree { get; init; }
+    /// <summary>The cached-free blocks, the next to be evicted first.</summary>
+    public IReadOnlyList<int> CachedFreeBlockIds { get; init; } = [];
+    /// <summary>Inference:PrefixCaching: freed blocks are kept as cache.</summary>
+    public bool PrefixCaching { get; init; }
     public long BytesPerBlock { get; init; }
     public long BytesTotal { get; init; }
     public long BytesUsed { get; init; }

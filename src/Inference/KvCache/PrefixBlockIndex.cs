@@ -1,19 +1,21 @@
 namespace GqaService.Inference.KvCache;
 
 /// <summary>
-/// Automatic prefix caching for FULL blocks: maps a chained key (parent block, the block's blockSize token ids)
-/// to the physical block holding that K/V, so sequences whose prompts start alike share blocks instead of
-/// recomputing them. Only blocks currently referenced are known: whoever frees a block must <see cref="Forget"/> it
-/// (<see cref="KvSequence"/> does this for you).
+/// Automatic prefix caching for FULL blocks: maps a chained key (tenant, parent block, the block's blockSize token ids)
+/// to the physical block holding that K/V, so sequences whose prompts start alike share blocks instead of recomputing
+/// them. With <see cref="KeepsFreedBlocks"/> a block stays indexed after its last reference is dropped (cached, reference
+/// count zero, in the <see cref="BlockAllocator"/>'s eviction order) until allocation evicts it; otherwise whoever frees a
+/// block must <see cref="Forget"/> it (<see cref="KvSequence"/> does both for you).
 /// Not thread-safe: the single engine thread owns it.
 /// </summary>
 /// <remarks>
-/// The parent key is the physical id of the previous block in the chain (<see cref="RootParent"/> for block 0).
-/// That keeps the chained key exact without storing whole prefixes: a registered block's slots are never written
-/// while it stays registered, and any table holding a registered block holds its parent right before it, so the
-/// parent cannot be freed and reused while a child is registered. Token ids are compared exactly; the hash only
-/// picks a bucket, so a hash collision can never cause false sharing.
-/// At most one block is registered per key (first one wins); a duplicate with the same content stays private.
+/// Every registration gets a serial number that is never reused, and a block's key names its parent by that serial
+/// (the tenant's root for block 0). A cached parent can be evicted and its physical block reused while a cached child is
+/// still indexed: the child then names a serial that no longer exists, so it can never be found again (an orphan, evicted
+/// in its turn) and a hash collision or a reused block id can never cause false sharing. Token ids and tenants are
+/// compared exactly; the hash only picks a bucket. The tenant is part of the root, so tenants never share a block.
+/// At most one block is registered per key (first one wins); a duplicate with the same content stays private, and so do
+/// the blocks after it (a child is registered only under a registered parent).
 /// </remarks>
 public sealed class PrefixBlockIndex
 {
@@ -21,47 +23,65 @@ public sealed class PrefixBlockIndex
     public const int RootParent = -1;
 
     private readonly Dictionary<int, List<int>> blocksByHash = [];
-    private readonly Dictionary<int, (int ParentBlock, int[] Tokens, int Hash)> entryByBlock = [];
+    private readonly Dictionary<int, PrefixBlockEntry> entryByBlock = [];
     private readonly int hashMask;
+    private long nextSerial;
 
     public PrefixBlockIndex()
-        : this(hashMask: -1)
+        : this(keepFreedBlocks: false)
+    {
+    }
+
+    /// <param name="keepFreedBlocks">Keep blocks indexed after their last reference (automatic prefix caching); the
+    /// allocator must then be built with <see cref="Forget"/> as its eviction callback.</param>
+    public PrefixBlockIndex(bool keepFreedBlocks)
+        : this(hashMask: -1, keepFreedBlocks)
     {
     }
 
     /// <summary>Tests pass a small mask (0 = every key collides) to prove lookups compare tokens exactly.</summary>
-    internal PrefixBlockIndex(int hashMask)
+    internal PrefixBlockIndex(int hashMask, bool keepFreedBlocks = false)
     {
         this.hashMask = hashMask;
+        KeepsFreedBlocks = keepFreedBlocks;
     }
 
-    /// <summary>Number of registered blocks.</summary>
+    /// <summary>Freed registered blocks stay cached for later requests (Inference:PrefixCaching).</summary>
+    public bool KeepsFreedBlocks { get; }
+
+    /// <summary>Number of registered blocks (referenced or cached).</summary>
     public int Count => entryByBlock.Count;
 
     public bool Contains(int block) => entryByBlock.ContainsKey(block);
 
     /// <summary>
-    /// Records that <paramref name="block"/> holds <paramref name="tokens"/> following <paramref name="parentBlock"/>.
-    /// Returns false (and changes nothing) when that key is already registered, to this or another block.
-    /// Registering a block that is already known under a different key is a bug and throws.
+    /// Records that <paramref name="block"/> holds <paramref name="tokens"/> following <paramref name="parentBlock"/> for
+    /// <paramref name="tenant"/>. Returns false (and changes nothing) when that key is already registered, to this or
+    /// another block, or when the parent is not registered (so the key could never be reached).
+    /// Registering a block that is already known under a different key, or under another tenant's parent, is a bug and throws.
     /// </summary>
-    public bool Register(int parentBlock, ReadOnlySpan<int> tokens, int block)
+    public bool Register(int parentBlock, ReadOnlySpan<int> tokens, int block, string tenant = "")
     {
         ArgumentOutOfRangeException.ThrowIfNegative(block);
+        ArgumentNullException.ThrowIfNull(tenant);
+        if (!TryParentSerial(parentBlock, tenant, out var parentSerial))
+        {
+            return false;
+        }
         if (entryByBlock.TryGetValue(block, out var existing))
         {
-            if (existing.ParentBlock == parentBlock && tokens.SequenceEqual(existing.Tokens))
+            if (existing.ParentSerial == parentSerial && existing.Tenant == tenant && tokens.SequenceEqual(existing.Tokens))
             {
                 return false;
             }
             throw new InvalidOperationException($"Block {block} is already registered under another key; forget it before reusing it.");
         }
-        if (TryFind(parentBlock, tokens, out _))
+        var hash = Hash(parentSerial, tenant, tokens);
+        if (Find(hash, parentSerial, tenant, tokens) >= 0)
         {
             return false;
         }
-        var hash = Hash(parentBlock, tokens);
-        entryByBlock.Add(block, (parentBlock, tokens.ToArray(), hash));
+        entryByBlock.Add(block, new PrefixBlockEntry(nextSerial++, parentSerial, parentBlock, tenant, tokens.ToArray(), hash));
         if (!blocksByHash.TryGetValue(hash, out var bucket))
         {
             bucket = [];
@@ -71,26 +91,19 @@ public sealed class PrefixBlockIndex
         return true;
     }
 
-    /// <summary>Finds the registered block holding exactly <paramref name="tokens"/> after <paramref name="parentBlock"/>.</summary>
-    public bool TryFind(int parentBlock, ReadOnlySpan<int> tokens, out int block)
+    /// <summary>Finds the registered block holding exactly <paramref name="tokens"/> after <paramref name="parentBlock"/>
+    /// for <paramref name="tenant"/>.</summary>
+    public bool TryFind(int parentBlock, ReadOnlySpan<int> tokens, out int block, string tenant = "")
     {
-        if (blocksByHash.TryGetValue(Hash(parentBlock, tokens), out var bucket))
-        {
-            foreach (var candidate in bucket)
-            {
-                var entry = entryByBlock[candidate];
-                if (entry.ParentBlock == parentBlock && tokens.SequenceEqual(entry.Tokens))
-                {
-                    block = candidate;
-                    return true;
-                }
-            }
-        }
-        block = -1;
-        return false;
+        ArgumentNullException.ThrowIfNull(tenant);
+        block = TryParentSerial(parentBlock, tenant, out var parentSerial)
+            ? Find(Hash(parentSerial, tenant, tokens), parentSerial, tenant, tokens)
+            : -1;
+        return block >= 0;
     }
 
-    /// <summary>Removes <paramref name="block"/> from the index (when freed, or before its slots are overwritten); false if it was not registered.</summary>
+    /// <summary>Removes <paramref name="block"/> from the index (when freed, evicted, or before its slots are
+    /// overwritten); false if it was not registered. Blocks registered under it become unreachable.</summary>
     public bool Forget(int block)
     {
         if (!entryByBlock.Remove(block, out var entry))
@@ -106,7 +119,8 @@ public sealed class PrefixBlockIndex
         return true;
     }
 
-    /// <summary>The key <paramref name="block"/> is registered under (for diagnostics and tests).</summary>
+    /// <summary>The key <paramref name="block"/> is registered under (for diagnostics and tests): the physical block that
+    /// was its parent when it was registered.</summary>
     public bool TryGetKey(int block, out int parentBlock, out IReadOnlyList<int> tokens)
     {
         if (entryByBlock.TryGetValue(block, out var entry))
@@ -120,9 +134,13 @@ public sealed class PrefixBlockIndex
         return false;
     }
 
-    /// <summary>Throws when a registered block is free in <paramref name="allocator"/> or the buckets disagree with the entries.</summary>
+    /// <summary>
+    /// Throws when the buckets disagree with the entries, a registered block is empty in <paramref name="allocator"/>, a
+    /// cached block is not registered, or a referenced block's parent is no longer the registration it was keyed under.
+    /// </summary>
     public void CheckInvariants(BlockAllocator allocator)
     {
+        ArgumentNullException.ThrowIfNull(allocator);
         var bucketed = 0;
         foreach (var (hash, bucket) in blocksByHash)
         {
@@ -141,21 +159,72 @@ public sealed class PrefixBlockIndex
         }
         foreach (var (block, entry) in entryByBlock)
         {
-            if (allocator.RefCount(block) == 0)
+            var referenced = allocator.RefCount(block) > 0;
+            if (!referenced && !allocator.IsCached(block))
             {
-                throw new InvalidOperationException($"Registered block {block} is free.");
+                throw new InvalidOperationException($"Registered block {block} is free and not cached.");
             }
-            if (entry.ParentBlock != RootParent && allocator.RefCount(entry.ParentBlock) == 0)
+            if (!referenced && !KeepsFreedBlocks)
             {
-                throw new InvalidOperationException($"Registered block {block} chains to free parent {entry.ParentBlock}.");
+                throw new InvalidOperationException($"Block {block} is cached although freed blocks are not kept.");
+            }
+            // A table holding a registered block holds its parent right before it, so a referenced block's parent is alive.
+            if (referenced && entry.ParentBlock != RootParent
+                && (!entryByBlock.TryGetValue(entry.ParentBlock, out var parent) || parent.Serial != entry.ParentSerial
+                    || allocator.RefCount(entry.ParentBlock) == 0))
+            {
+                throw new InvalidOperationException($"Referenced block {block} chains to parent {entry.ParentBlock} that is no longer its registered, referenced parent.");
+            }
+        }
+        for (var block = 0; block < allocator.TotalBlocks; block++)
+        {
+            if (allocator.IsCached(block) && !entryByBlock.ContainsKey(block))
+            {
+                throw new InvalidOperationException($"Cached block {block} is not registered: nothing could ever hit it.");
             }
         }
     }
 
-    private int Hash(int parentBlock, ReadOnlySpan<int> tokens)
+    private bool TryParentSerial(int parentBlock, string tenant, out long parentSerial)
+    {
+        parentSerial = RootParent;
+        if (parentBlock == RootParent)
+        {
+            return true;
+        }
+        if (!entryByBlock.TryGetValue(parentBlock, out var parent))
+        {
+            return false;
+        }
+        if (parent.Tenant != tenant)
+        {
+            throw new InvalidOperationException($"Block {parentBlock} belongs to another tenant; a chain never crosses tenants.");
+        }
+        parentSerial = parent.Serial;
+        return true;
+    }
+
+    private int Find(int hash, long parentSerial, string tenant, ReadOnlySpan<int> tokens)
+    {
+        if (blocksByHash.TryGetValue(hash, out var bucket))
+        {
+            foreach (var candidate in bucket)
+            {
+                var entry = entryByBlock[candidate];
+                if (entry.ParentSerial == parentSerial && entry.Tenant == tenant && tokens.SequenceEqual(entry.Tokens))
+                {
+                    return candidate;
+                }
+            }
+        }
+        return -1;
+    }
+
+    private int Hash(long parentSerial, string tenant, ReadOnlySpan<int> tokens)
     {
         var hash = new HashCode();
-        hash.Add(parentBlock);
+        hash.Add(parentSerial);
+        hash.Add(tenant, StringComparer.Ordinal);
         foreach (var token in tokens)
         {
             hash.Add(token);

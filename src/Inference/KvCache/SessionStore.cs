@@ -39,13 +39,13 @@ public sealed class SessionStore
     /// <summary>Sessions looked at by eviction so far: what makes eviction's cost visible to tests.</summary>
     internal long SessionsVisited { get; private set; }
 
-    /// <summary>The existing session, or a new idle one with an empty sequence (LastUsed = now).</summary>
-    public Session GetOrCreate(string id)
+    /// <summary>The existing session, or a new idle one with an empty sequence of <paramref name="tenant"/> (LastUsed = now).</summary>
+    public Session GetOrCreate(string id, string tenant = "")
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         if (!sessions.TryGetValue(id, out var session))
         {
-            session = new Session(id, new KvSequence(Allocator, PrefixIndex, BlockSize), time.GetUtcNow(), leases);
+            session = new Session(id, new KvSequence(Allocator, PrefixIndex, BlockSize, tenant), time.GetUtcNow(), leases);
             sessions.Add(id, session);
             session.RecencyNode = leastRecentFirst.AddLast(session);
         }

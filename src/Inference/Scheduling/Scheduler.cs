@@ -5,8 +5,9 @@ namespace GqaService.Inference.Scheduling;
 /// <summary>
 /// Iteration-level (continuous batching) policy: every step, running sequences go first, oldest first, one decode token
 /// or one prefill chunk each; then waiting requests are admitted while the step's token budget and the KV blocks allow.
-/// When a running sequence needs a block and none is free (even after evicting idle sessions), the newest running sequence
-/// is preempted: its blocks are released and it is re-queued at the front, to be recomputed later. A sequence is refused as
+/// Free blocks include cached ones (a finished request's prefix, evicted on demand before any idle session is), so the
+/// prefix cache never delays admission. When a running sequence needs a block and none is free (even after evicting idle
+/// sessions), the newest running sequence is preempted: its blocks are released and it is re-queued at the front, to be recomputed later. A sequence is refused as
 /// unservable only when it could not fit even with every other block released. Integers only, no tensors; engine thread only.
 /// </summary>
 public sealed class Scheduler(SchedulerLimits limits, BlockAllocator allocator, SessionStore sessions, TimeProvider time)
@@ -79,27 +80,42 @@ public sealed class Scheduler(SchedulerLimits limits, BlockAllocator allocator, 
             var sequence = next.Value;
             if (sequence.Kv is null)
             {
-                // The engine attaches KV (session or shared prefix) before queueing; a preempted sequence comes back empty.
+                // The engine attaches a KV sequence (a session's or a fresh one) before queueing; a preempted one comes back empty.
                 throw new InvalidOperationException("A waiting sequence has no KV sequence attached.");
             }
+            var firstStart = sequence.FirstScheduledAt is null;
+            var startsEmpty = sequence.Kv.ReservedBlocks == 0;
+            var reused = startsEmpty ? sequence.Kv.AttachSharedPrefix(sequence.Tokens) : 0;
             var count = Math.Min(sequence.PendingCount, Math.Min(limits.PrefillChunkSize, budget));
             var nothingRuns = _running.Count == 0 && work.Count == 0;
             if (!nothingRuns && !FitsPredictedDemand(sequence))
             {
+                DetachSharedPrefix(sequence, reused);
                 break;
             }
             if (!TryReserve(sequence, count, copies))
             {
                 if (!nothingRuns)
                 {
+                    DetachSharedPrefix(sequence, reused);
                     break;
                 }
                 if (!ReserveByReleasingWaiting(sequence, count, copies, preempted))
                 {
+                    DetachSharedPrefix(sequence, reused);
                     _waiting.Remove(sequence);
                     unservable.Add(sequence);
                     continue;
                 }
+            }
+            if (firstStart && startsEmpty)
+            {
+                sequence.CachedPromptTokens = reused;
+            }
+            else if (!firstStart)
+            {
+                // Preempted, then found its own released blocks still cached: those tokens are not computed again after all.
+                sequence.RecomputedTokens -= Math.Min(reused, sequence.RecomputedTokens);
             }
             _waiting.Remove(sequence);
             sequence.Status = SequenceStatus.Running;
@@ -108,6 +124,20 @@ public sealed class Scheduler(SchedulerLimits limits, BlockAllocator allocator, 
             budget -= count;
         }
         return new ScheduledBatch(work, copies, preempted, unservable);
+    }
+
+    /// <summary>
+    /// An empty sequence (new, an emptied session, or preempted) starts from the full blocks the prefix index holds for its
+    /// tenant, shared with running sequences or taken out of the cache; this undoes that when it does not start this step
+    /// after all (cached blocks go back to the cache). Attaching when it starts rather than on admission means a queued
+    /// request never pins cached blocks that running ones may need.
+    /// </summary>
+    private static void DetachSharedPrefix(Sequence sequence, int attached)
+    {
+        if (attached > 0)
+        {
+            sequence.Kv!.ReleaseAll();
+        }
     }
 
     /// <summary>Prompt blocks still to fill plus the blocks its output is expected to need, against what is free or evictable.</summary>
