@@ -87,7 +87,7 @@ public sealed class BlockAllocator
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentNullException.ThrowIfNull(into);
-        if (count > freeList.Count)
+        if (count > FreeBlocks)
         {
             return false;
         }

@@ -6,16 +6,18 @@ namespace GqaService.Inference.Tests.KvCache;
 
 /// <summary>
 /// One seeded fuzz run: engine-like operations (prefill with prefix sharing, decode, truncate, fork, release,
-/// session turns, eviction, time passing), checking every invariant after each step.
+/// session turns, eviction, time passing), checking every invariant after each step. With prefix caching, freed blocks
+/// stay cached and are evicted by allocation, and two tenants send prompts from the same corpus (so they would collide).
 /// </summary>
-internal sealed class KvCacheFuzzRun(int seed, int blockSize, int hashMask)
+internal sealed class KvCacheFuzzRun(int seed, int blockSize, int hashMask, bool prefixCaching = false)
 {
+    private static readonly string[] Tenants = ["", "tenant-b"];
+
     private const int Steps = 3000;
     private const int Vocabulary = 3;
 
     private readonly Random random = new(seed);
-    private readonly BlockAllocator allocator = new(600 / blockSize + 8);
-    private readonly PrefixBlockIndex index = new(hashMask);
+    private readonly PrefixBlockIndex index = new(hashMask, prefixCaching);
     private readonly ManualTimeProvider clock = new();
     private readonly List<KvSequence> running = [];
     private readonly List<Session> activeSessions = [];
@@ -26,9 +28,17 @@ internal sealed class KvCacheFuzzRun(int seed, int blockSize, int hashMask)
     private int tokensReused;
     private int reserveFailures;
     private int evictions;
+    private int cacheHits;
+    private int cacheEvictions;
+    private BlockAllocator allocator = null!;
 
     public void Run()
     {
+        allocator = new BlockAllocator(600 / blockSize + 8, block =>
+        {
+            cacheEvictions++;
+            index.Forget(block);
+        });
         pool = new SimulatedKvPool(allocator.TotalBlocks, blockSize);
         store = new SessionStore(allocator, index, blockSize, clock);
         corpus = Enumerable.Range(0, 4).Select(_ => RandomTokens(40 + random.Next(40))).ToArray();
@@ -45,6 +55,9 @@ internal sealed class KvCacheFuzzRun(int seed, int blockSize, int hashMask)
         Assert.True(
             (copiesSeen > 0 || blockSize == 1) && tokensReused > 0 && reserveFailures > 0 && evictions > 0,
             $"seed {seed}: fuzz missed a path (copies {copiesSeen}, reused {tokensReused}, reserve failures {reserveFailures}, evictions {evictions}).");
+        Assert.True(!prefixCaching || (cacheHits > 0 && cacheEvictions > 0),
+            $"seed {seed}: fuzz missed a cache path (hits {cacheHits}, evictions {cacheEvictions}).");
+        Assert.True(prefixCaching || (cacheHits == 0 && cacheEvictions == 0), "blocks were cached with caching off");
     }
 
     private void Guarded(int step, int operation, Action action)
@@ -112,8 +125,8 @@ internal sealed class KvCacheFuzzRun(int seed, int blockSize, int hashMask)
     private void StartRunningSequence()
     {
         var prompt = RandomPrompt();
-        var sequence = new KvSequence(allocator, index, blockSize);
-        var reused = sequence.AttachSharedPrefix(prompt);
+        var sequence = new KvSequence(allocator, index, blockSize, Pick(Tenants));
+        var reused = AttachCounting(sequence, prompt);
         Assert.Equal(0, reused % blockSize);
         Assert.True(reused <= prompt.Count - 1);
         Assert.Equal(prompt.Take(reused), sequence.Tokens);
@@ -124,7 +137,7 @@ internal sealed class KvCacheFuzzRun(int seed, int blockSize, int hashMask)
 
     private void SessionTurn()
     {
-        var session = store.GetOrCreate($"s{random.Next(5)}");
+        var session = store.GetOrCreate($"s{random.Next(5)}", Pick(Tenants));
         if (session.Active)
         {
             Assert.Throws<SessionBusyException>(() => store.Remove(session.Id));
@@ -140,7 +153,7 @@ internal sealed class KvCacheFuzzRun(int seed, int blockSize, int hashMask)
         }
         if (sequence.Length == 0)
         {
-            tokensReused += sequence.AttachSharedPrefix(prompt);
+            tokensReused += AttachCounting(sequence, prompt);
         }
         else
         {
@@ -243,7 +256,17 @@ internal sealed class KvCacheFuzzRun(int seed, int blockSize, int hashMask)
         }
         CheckAll();
         Assert.Equal(allocator.TotalBlocks, allocator.FreeBlocks);
-        Assert.Equal(0, index.Count);
+        Assert.Equal(0, allocator.UsedBlocks);
+        Assert.Equal(allocator.CachedBlocks, index.Count);
+        Assert.All(Enumerable.Range(0, allocator.TotalBlocks), block => Assert.Equal(0, allocator.RefCount(block)));
+    }
+
+    private int AttachCounting(KvSequence sequence, IReadOnlyList<int> prompt)
+    {
+        var cachedBefore = allocator.CachedBlocks;
+        var reused = sequence.AttachSharedPrefix(prompt);
+        cacheHits += cachedBefore - allocator.CachedBlocks;
+        return reused;
     }
 
     private IReadOnlyList<int> RandomPrompt()

@@ -17,4 +17,16 @@ public sealed class KvCacheFuzzTests
     {
         new KvCacheFuzzRun(seed, blockSize, hashMask).Run();
     }
+
+    [Theory]
+    [InlineData(11, 4, -1)]
+    [InlineData(12, 4, 0)]
+    [InlineData(13, 1, -1)]
+    [InlineData(14, 3, 3)]
+    [InlineData(15, 16, -1)]
+    [InlineData(16, 2, -1)]
+    public void Random_operations_with_prefix_caching_and_two_tenants_keep_every_invariant(int seed, int blockSize, int hashMask)
+    {
+        new KvCacheFuzzRun(seed, blockSize, hashMask, prefixCaching: true).Run();
+    }
 }

@@ -16,6 +16,7 @@ internal static class KvCacheInvariantChecker
         index.CheckInvariants(allocator);
 
         var references = new int[allocator.TotalBlocks];
+        var tenants = new string?[allocator.TotalBlocks];
         foreach (var sequence in sequences.Distinct(ReferenceEqualityComparer.Instance).Cast<KvSequence>())
         {
             var inThisTable = new HashSet<int>();
@@ -26,6 +27,11 @@ internal static class KvCacheInvariantChecker
                     throw new InvalidOperationException($"Block {block} appears twice in one table [{string.Join(",", sequence.Blocks)}].");
                 }
                 references[block]++;
+                if (tenants[block] is { } other && other != sequence.Tenant)
+                {
+                    throw new InvalidOperationException($"Block {block} is shared by tenants '{other}' and '{sequence.Tenant}'.");
+                }
+                tenants[block] = sequence.Tenant;
             }
             if (sequence.ReservedSlots < sequence.Length || sequence.ReservedSlots - sequence.Length >= blockSize)
             {
