@@ -56,4 +56,35 @@ public sealed class PrefixBlockIndexTests
         Assert.False(index.Forget(1));
         Assert.Equal(0, index.Count);
     }
+
+    [Fact]
+    public void A_reused_parent_block_id_never_reaches_the_children_of_its_previous_content()
+    {
+        var index = new PrefixBlockIndex(keepFreedBlocks: true);
+        Assert.True(index.Register(PrefixBlockIndex.RootParent, [1, 2], block: 0));
+        Assert.True(index.Register(0, [3, 4], block: 1));
+
+        // Block 0 is evicted and refilled with other content while its cached child stays indexed.
+        Assert.True(index.Forget(0));
+        Assert.True(index.Register(PrefixBlockIndex.RootParent, [9, 9], block: 0));
+
+        Assert.False(index.TryFind(0, [3, 4], out _));
+        Assert.True(index.Contains(1));
+    }
+
+    [Fact]
+    public void The_tenant_is_part_of_the_root_so_the_same_tokens_are_two_keys()
+    {
+        var index = new PrefixBlockIndex();
+        Assert.True(index.Register(PrefixBlockIndex.RootParent, [1, 2], block: 0, tenant: "a"));
+        Assert.True(index.Register(PrefixBlockIndex.RootParent, [1, 2], block: 1, tenant: "b"));
+        Assert.True(index.Register(0, [3, 4], block: 2, tenant: "a"));
+
+        Assert.True(index.TryFind(PrefixBlockIndex.RootParent, [1, 2], out var ofA, tenant: "a"));
+        Assert.True(index.TryFind(PrefixBlockIndex.RootParent, [1, 2], out var ofB, tenant: "b"));
+        Assert.Equal((0, 1), (ofA, ofB));
+        Assert.False(index.TryFind(PrefixBlockIndex.RootParent, [1, 2], out _));
+        Assert.False(index.TryFind(1, [3, 4], out _, tenant: "b"));
+        Assert.Throws<InvalidOperationException>(() => index.TryFind(0, [3, 4], out _, tenant: "b"));
+    }
 }

@@ -19,10 +19,11 @@ internal sealed class StepCoreFixture : IDisposable
     private long _arrivals;
 
     public StepCoreFixture(int totalBlocks, int blockSize, int maxBatchedTokens = 64, int prefillChunkSize = 64,
-        int maxSequences = 16, TimeSpan? requestTimeout = null, int maxContext = 1024)
+        int maxSequences = 16, TimeSpan? requestTimeout = null, int maxContext = 1024, bool prefixCaching = false)
     {
-        Allocator = new BlockAllocator(totalBlocks);
-        Sessions = new SessionStore(Allocator, new PrefixBlockIndex(), blockSize, Clock, Leases);
+        var index = new PrefixBlockIndex(prefixCaching);
+        Allocator = new BlockAllocator(totalBlocks, block => index.Forget(block));
+        Sessions = new SessionStore(Allocator, index, blockSize, Clock, Leases);
         Scheduler = new Scheduler(new SchedulerLimits(maxSequences, maxBatchedTokens, prefillChunkSize, blockSize), Allocator, Sessions, Clock);
         var settings = new RequestRegistrySettings(requestTimeout ?? TimeSpan.Zero, TimeSpan.Zero, BytesPerBlock: 1000);
         Requests = new RequestRegistry(settings, Scheduler, Sessions, _metrics, Clock, NullLogger.Instance, OnCompleted);
@@ -42,7 +43,8 @@ internal sealed class StepCoreFixture : IDisposable
     public List<string> Completed { get; } = [];
 
     /// <summary>Submits and admits a request as the engine does (the session lease is taken on submission).</summary>
-    public string Submit(int promptLength, int maxTokens, string? session = null, DateTimeOffset? deadline = null, string? id = null, IReadOnlyList<int>? prompt = null)
+    public string Submit(int promptLength, int maxTokens, string? session = null, DateTimeOffset? deadline = null, string? id = null,
+        IReadOnlyList<int>? prompt = null, string tenant = "")
     {
         id ??= $"r{_arrivals + 1}";
         if (session is not null && !Leases.TryAcquire(session))
@@ -57,6 +59,7 @@ internal sealed class StepCoreFixture : IDisposable
             MaxTokens = maxTokens,
             SessionId = session,
             Deadline = deadline,
+            Tenant = tenant,
         };
         var channel = Channel.CreateUnbounded<GenerationEvent>();
         var active = new ActiveRequest(new Sequence(request, ++_arrivals, Clock.GetUtcNow()), channel.Writer, text: null);
