@@ -7,8 +7,8 @@ namespace GqaService.Inference.Scheduling;
 /// or one prefill chunk each; then waiting requests are admitted while the step's token budget and the KV blocks allow.
 /// Free blocks include cached ones (a finished request's prefix, evicted on demand before any idle session is), so the
 /// prefix cache never delays admission. When a running sequence needs a block and none is free (even after evicting idle
-/// sessions), the newest running sequence is preempted: its blocks are released and it is re-queued at the front, to be recomputed later. A sequence is refused as
-/// unservable only when it could not fit even with every other block released. Integers only, no tensors; engine thread only.
+/// sessions), the newest running sequence is preempted: its blocks are released and it is re-queued at the front, to be
+/// recomputed later. A sequence is refused as unservable only when it could not fit even with every other block released. Integers only, no tensors; engine thread only.
 /// </summary>
 public sealed class Scheduler(SchedulerLimits limits, BlockAllocator allocator, SessionStore sessions, TimeProvider time)
 {
@@ -75,6 +75,13 @@ public sealed class Scheduler(SchedulerLimits limits, BlockAllocator allocator, 
             unservable.Add(sequence);
         }
 
+        AdmitWaiting(work, copies, preempted, unservable, budget);
+        return new ScheduledBatch(work, copies, preempted, unservable);
+    }
+
+    /// <summary>Starts waiting sequences, oldest first, while the step's budget and the KV blocks allow.</summary>
+    private void AdmitWaiting(List<ScheduledWork> work, List<BlockCopy> copies, List<Sequence> preempted, List<Sequence> unservable, int budget)
+    {
         while (_waiting.First is { } next && work.Count < limits.MaxSequencesPerStep && budget > 0)
         {
             var sequence = next.Value;
@@ -108,22 +115,27 @@ public sealed class Scheduler(SchedulerLimits limits, BlockAllocator allocator, 
                     continue;
                 }
             }
-            if (firstStart && startsEmpty)
-            {
-                sequence.CachedPromptTokens = reused;
-            }
-            else if (!firstStart)
-            {
-                // Preempted, then found its own released blocks still cached: those tokens are not computed again after all.
-                sequence.RecomputedTokens -= Math.Min(reused, sequence.RecomputedTokens);
-            }
+            RecordPrefixReuse(sequence, firstStart, startsEmpty, reused);
             _waiting.Remove(sequence);
             sequence.Status = SequenceStatus.Running;
             InsertByArrival(sequence);
             work.Add(new ScheduledWork(sequence, count));
             budget -= count;
         }
-        return new ScheduledBatch(work, copies, preempted, unservable);
+    }
+
+    /// <summary>What a starting sequence found: its first start reports it as cached prompt tokens (a session that kept its
+    /// KV reported that on admission); a resumed one recomputes that much less than its preemption counted.</summary>
+    private static void RecordPrefixReuse(Sequence sequence, bool firstStart, bool startsEmpty, int reused)
+    {
+        if (firstStart && startsEmpty)
+        {
+            sequence.CachedPromptTokens = reused;
+        }
+        else if (!firstStart)
+        {
+            sequence.RecomputedTokens -= Math.Min(reused, sequence.RecomputedTokens);
+        }
     }
 
     /// <summary>
