@@ -116,6 +116,14 @@ public sealed class BlockAllocator
         refCounts[block]++;
     }
 
+    /// <summary>A cached block's content is no longer wanted (another block took over its prefix): it becomes empty.</summary>
+    public void DiscardCached(int block)
+    {
+        CheckRange(block);
+        cached.Remove(block);
+        freeList.Push(block);
+    }
+
     /// <summary>Drops one reference; returns true when that was the last one and the block is free again
     /// (the caller must then forget it in the <see cref="PrefixBlockIndex"/>).</summary>
     public bool Release(int block) => Release(block, keepCached: false);

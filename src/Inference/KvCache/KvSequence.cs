@@ -236,7 +236,16 @@ public sealed class KvSequence
         for (var logical = oldLength / BlockSize; logical < newLength / BlockSize; logical++)
         {
             var parentBlock = logical == 0 ? PrefixBlockIndex.RootParent : blocks[logical - 1];
-            prefixIndex.Register(parentBlock, tokenSpan.Slice(logical * BlockSize, BlockSize), blocks[logical], Tenant);
+            var key = tokenSpan.Slice(logical * BlockSize, BlockSize);
+            if (!prefixIndex.Register(parentBlock, key, blocks[logical], Tenant)
+                && prefixIndex.TryFind(parentBlock, key, out var holder, Tenant) && holder != blocks[logical] && allocator.IsCached(holder))
+            {
+                // The same prefix sits in a cached block (a repeated prompt recomputes the block of its last token): this
+                // copy takes over its registration, and the cached children with it, so what this sequence appends next
+                // is indexed too; the cached copy is emptied.
+                prefixIndex.MoveRegistration(holder, blocks[logical]);
+                allocator.DiscardCached(holder);
+            }
         }
     }
 

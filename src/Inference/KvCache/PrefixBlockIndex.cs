@@ -14,16 +14,21 @@ namespace GqaService.Inference.KvCache;
 /// still indexed: the child then names a serial that no longer exists, so it can never be found again (an orphan, evicted
 /// in its turn) and a hash collision or a reused block id can never cause false sharing. Token ids and tenants are
 /// compared exactly; the hash only picks a bucket. The tenant is part of the root, so tenants never share a block.
-/// At most one block is registered per key (first one wins); a duplicate with the same content stays private, and so do
-/// the blocks after it (a child is registered only under a registered parent).
+/// At most one block is registered per key (first one wins); a live duplicate with the same content stays private, and so
+/// do the blocks after it (a child is registered only under a registered parent). When the registered one is cached,
+/// <see cref="KvSequence"/> moves the registration to the live copy instead (<see cref="MoveRegistration"/>).
 /// </remarks>
 public sealed class PrefixBlockIndex
 {
     /// <summary>Parent key of a sequence's first block.</summary>
     public const int RootParent = -1;
 
+    /// <summary>What <see cref="TryGetKey"/> names as the parent of a block whose parent registration is gone.</summary>
+    public const int OrphanParent = -2;
+
     private readonly Dictionary<int, List<int>> blocksByHash = [];
     private readonly Dictionary<int, PrefixBlockEntry> entryByBlock = [];
+    private readonly Dictionary<long, int> blockBySerial = [];
     private readonly int hashMask;
     private long nextSerial;
 
@@ -81,7 +86,9 @@ public sealed class PrefixBlockIndex
         {
             return false;
         }
-        entryByBlock.Add(block, new PrefixBlockEntry(nextSerial++, parentSerial, parentBlock, tenant, tokens.ToArray(), hash));
+        var serial = nextSerial++;
+        entryByBlock.Add(block, new PrefixBlockEntry(serial, parentSerial, tenant, tokens.ToArray(), hash));
+        blockBySerial.Add(serial, block);
         if (!blocksByHash.TryGetValue(hash, out var bucket))
         {
             bucket = [];
@@ -110,6 +117,7 @@ public sealed class PrefixBlockIndex
         {
             return false;
         }
+        blockBySerial.Remove(entry.Serial);
         var bucket = blocksByHash[entry.Hash];
         bucket.Remove(block);
         if (bucket.Count == 0)
@@ -119,13 +127,33 @@ public sealed class PrefixBlockIndex
         return true;
     }
 
-    /// <summary>The key <paramref name="block"/> is registered under (for diagnostics and tests): the physical block that
-    /// was its parent when it was registered.</summary>
+    /// <summary>
+    /// Moves <paramref name="from"/>'s registration (key and serial, so the blocks registered under it follow) to
+    /// <paramref name="to"/>, an unregistered block the caller has filled with the same content.
+    /// </summary>
+    public void MoveRegistration(int from, int to)
+    {
+        if (entryByBlock.ContainsKey(to))
+        {
+            throw new InvalidOperationException($"Block {to} is already registered.");
+        }
+        if (!entryByBlock.Remove(from, out var entry))
+        {
+            throw new InvalidOperationException($"Block {from} is not registered.");
+        }
+        entryByBlock.Add(to, entry);
+        blockBySerial[entry.Serial] = to;
+        var bucket = blocksByHash[entry.Hash];
+        bucket[bucket.IndexOf(from)] = to;
+    }
+
+    /// <summary>The key <paramref name="block"/> is registered under (for diagnostics and tests): the block now holding its
+    /// parent's registration (<see cref="RootParent"/> for a first block, <see cref="OrphanParent"/> when that is gone).</summary>
     public bool TryGetKey(int block, out int parentBlock, out IReadOnlyList<int> tokens)
     {
         if (entryByBlock.TryGetValue(block, out var entry))
         {
-            parentBlock = entry.ParentBlock;
+            parentBlock = ParentBlockOf(entry);
             tokens = entry.Tokens;
             return true;
         }
@@ -153,9 +181,10 @@ public sealed class PrefixBlockIndex
                 bucketed++;
             }
         }
-        if (bucketed != entryByBlock.Count)
+        if (bucketed != entryByBlock.Count || blockBySerial.Count != entryByBlock.Count
+            || blockBySerial.Any(pair => !entryByBlock.TryGetValue(pair.Value, out var held) || held.Serial != pair.Key))
         {
-            throw new InvalidOperationException($"{entryByBlock.Count} registered blocks but {bucketed} bucket entries.");
+            throw new InvalidOperationException($"{entryByBlock.Count} registered blocks but {bucketed} bucket entries and {blockBySerial.Count} serials, or a serial names the wrong block.");
         }
         foreach (var (block, entry) in entryByBlock)
         {
@@ -169,11 +198,10 @@ public sealed class PrefixBlockIndex
                 throw new InvalidOperationException($"Block {block} is cached although freed blocks are not kept.");
             }
             // A table holding a registered block holds its parent right before it, so a referenced block's parent is alive.
-            if (referenced && entry.ParentBlock != RootParent
-                && (!entryByBlock.TryGetValue(entry.ParentBlock, out var parent) || parent.Serial != entry.ParentSerial
-                    || allocator.RefCount(entry.ParentBlock) == 0))
+            var parentBlock = ParentBlockOf(entry);
+            if (referenced && parentBlock != RootParent && (parentBlock == OrphanParent || allocator.RefCount(parentBlock) == 0))
             {
-                throw new InvalidOperationException($"Referenced block {block} chains to parent {entry.ParentBlock} that is no longer its registered, referenced parent.");
+                throw new InvalidOperationException($"Referenced block {block} chains to a parent registration that is gone or unreferenced ({parentBlock}).");
             }
         }
         for (var block = 0; block < allocator.TotalBlocks; block++)
@@ -184,6 +212,9 @@ public sealed class PrefixBlockIndex
             }
         }
     }
+
+    private int ParentBlockOf(PrefixBlockEntry entry) =>
+        entry.ParentSerial == RootParent ? RootParent : blockBySerial.GetValueOrDefault(entry.ParentSerial, OrphanParent);
 
     private bool TryParentSerial(int parentBlock, string tenant, out long parentSerial)
     {

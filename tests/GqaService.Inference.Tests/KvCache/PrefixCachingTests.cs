@@ -128,4 +128,30 @@ public sealed class PrefixCachingTests
         Assert.NotEqual(childOfOldBlock1, probe.Blocks[2]);
         cache.Check(turn, probe);
     }
+
+    [Fact]
+    public void A_repeat_recomputing_a_cached_block_takes_over_its_registration_so_what_it_appends_is_cached_too()
+    {
+        var cache = new KvCacheFixture(totalBlocks: 16, BlockSize, prefixCaching: true);
+        var prompt = KvCacheFixture.Range(0, 8);
+        var first = cache.Prefilled([.. prompt, 40, 41, 42, 43, 44], out _);
+        var cachedSecondBlock = first.Blocks[1];
+        first.ReleaseAll();
+
+        // The repeat shares block 0 only (block 1 holds its last prompt token), recomputes block 1, then appends its own output.
+        var repeat = cache.Prefilled(prompt, out var reused);
+        Assert.True(cache.Pool.TryExtend(repeat, [60, 61, 62, 63, 64]));
+        Assert.Equal(4, reused);
+        Assert.False(cache.Allocator.IsCached(cachedSecondBlock));
+        Assert.True(cache.Index.Contains(repeat.Blocks[1]));
+        Assert.True(cache.Index.Contains(repeat.Blocks[2]));
+        cache.Check(repeat);
+        repeat.ReleaseAll();
+
+        // Both continuations are reachable now: the first request's (its cached child followed the registration) and the repeat's.
+        var afterFirst = cache.Prefilled([.. prompt, 40, 41, 42, 43, 1], out var reusedAfterFirst);
+        var afterRepeat = cache.Prefilled([.. prompt, 60, 61, 62, 63, 1], out var reusedAfterRepeat);
+        Assert.Equal((12, 12), (reusedAfterFirst, reusedAfterRepeat));
+        cache.Check(afterFirst, afterRepeat);
+    }
 }
