@@ -103,11 +103,10 @@ public static class ModelLoader
         }
         using var file = GgufFile.Open(path);
         var facts = GgufModelConfig.Read(file, contextLength);
+        // The vocabulary is in the metadata already parsed: a bad one fails before any tensor is read.
+        var text = GgufTokenizerReader.Read(file, facts.Config.VocabSize);
         var reader = new GgufTensorReader(file);
         var weights = ModelWeightsAssembler.Assemble(facts.Config, facts.Family, reader, path, progress);
-        var template = GgufModelConfig.Text(file, "tokenizer.chat_template");
-        var text = new TokenizerFiles(null, "none", template, template is null ? null : "GGUF tokenizer.chat_template", [],
-            ["the GGUF file's embedded vocabulary is not read yet: prompts must be token ids."]);
         return Complete(weights, facts, text, string.Join(", ", reader.TypesRead), $"GGUF v{file.Version} {path}", Path.GetFileNameWithoutExtension(path));
     }
 
