@@ -85,6 +85,7 @@ public static class ModelLoader
         var facts = HuggingFaceConfig.Read(Path.Combine(directory, HuggingFaceConfigFileName));
         // Tokenizer files first: they are small, and a bad one should fail before gigabytes of weights are read.
         var text = HuggingFaceTokenizerLoader.Load(directory, tokenizerPath, facts.Config.VocabSize);
+        var generation = GenerationConfigReader.Read(directory);
         ModelWeights weights;
         string precision;
         using (var reader = HuggingFaceTensorReader.Open(directory))
@@ -92,7 +93,7 @@ public static class ModelLoader
             weights = ModelWeightsAssembler.Assemble(facts.Config, facts.Family, reader, directory, progress);
             precision = string.Join(", ", reader.DTypesRead);
         }
-        return Complete(weights, facts, text, precision, $"Hugging Face directory {directory}", Path.GetFileName(directory));
+        return Complete(weights, facts, text, precision, $"Hugging Face directory {directory}", Path.GetFileName(directory), generation);
     }
 
     private static LoadedModel LoadGguf(string path, string? tokenizerPath, int? contextLength, IProgress<WeightLoadProgress>? progress)
@@ -121,7 +122,8 @@ public static class ModelLoader
         return new TokenizerFiles(tokenizer, tokenizer is null ? "none" : "sentencepiece", null, null, [], []);
     }
 
-    private static LoadedModel Complete(ModelWeights weights, FamilyConfig facts, TokenizerFiles text, string precision, string source, string id)
+    private static LoadedModel Complete(ModelWeights weights, FamilyConfig facts, TokenizerFiles text, string precision, string source, string id,
+        GenerationDefaults? generation = null)
     {
         var (template, templateNote) = ParseChatTemplate(text, source);
         var description = new ModelDescription(id, weights.Config, IsDemo: false, HasTokenizer: text.Tokenizer is not null,
@@ -135,6 +137,7 @@ public static class ModelLoader
             BosToken = text.BosToken,
             EosToken = text.EosToken,
             WeightPrecision = precision,
+            GenerationDefaults = generation ?? GenerationDefaults.None,
             Notes = [.. facts.Notes, .. text.Notes, .. templateNote is null ? Array.Empty<string>() : [templateNote]],
         };
         return new LoadedModel(weights, text.Tokenizer, description);
