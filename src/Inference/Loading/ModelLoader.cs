@@ -33,6 +33,10 @@ public static class ModelLoader
         }
         TorchNativeCompatibility.EnsureLoadable();
         var fullPath = Path.GetFullPath(modelPath);
+        if (contextLength is not null && !fullPath.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ModelLoadException(fullPath, "a context length override (Inference:GgufContextLength) applies to GGUF files only; the other formats state their context correctly.");
+        }
         if (Directory.Exists(fullPath))
         {
             var config = Path.Combine(fullPath, HuggingFaceConfigFileName);
