@@ -137,6 +137,16 @@ internal sealed unsafe class GgufFile : IDisposable
         return values;
     }
 
+    /// <summary>The tensor's values widened to float32 straight from the mapping into <paramref name="target"/> (a tensor's own storage).</summary>
+    public void Dequantize(GgufTensorInfo info, Span<float> target)
+    {
+        if (info.ByteCount > int.MaxValue || target.Length != info.ElementCount)
+        {
+            throw new ModelLoadException(Path, $"tensor '{info.Name}' does not fit its target ({info.ElementCount} values, {info.ByteCount} bytes).");
+        }
+        GgufDequantizer.Dequantize(info.Type, new ReadOnlySpan<byte>(_base + _dataStart + info.Offset, (int)info.ByteCount), target);
+    }
+
     /// <summary>The tensor's bytes as stored (for checking dequantisation against an independent implementation).</summary>
     public byte[] RawBytes(GgufTensorInfo info) => new ReadOnlySpan<byte>(_base + _dataStart + info.Offset, checked((int)info.ByteCount)).ToArray();
 
