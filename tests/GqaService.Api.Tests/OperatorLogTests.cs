@@ -79,7 +79,9 @@ public sealed class OperatorLogTests
         Assert.Equal(engine.Memory.BytesTotal, entry.Properties["KvBytes"]);
         Assert.Equal(new[] { engine.Model.Config.EosTokenId }, (IReadOnlyList<int>)entry.Properties["EosTokenIds"]!);
         Assert.Equal("plain", entry.Properties["ChatTemplateSource"]);
-        foreach (var heading in new[] { "model", "family", "tokenizer", "context", "KV pool", "threads", "API keys", "listening" })
+        Assert.Equal("the model's files", entry.Properties["ContextSource"]);
+        Assert.Equal("none", entry.Properties["Notes"]);
+        foreach (var heading in new[] { "model", "family", "tokenizer", "context", "KV pool", "threads", "API keys", "listening", "notes" })
         {
             Assert.Contains($"\n  {heading} ", entry.Message);
         }

@@ -6,6 +6,7 @@ return args.FirstOrDefault() switch
     "throughput" => await ThroughputBenchmark.RunAsync(args[1..]),
     "kv" => await KvMemoryBenchmark.RunAsync(args[1..]),
     "step" => await StepBenchmark.RunAsync(args[1..]),
+    "load" => LoadMemoryBenchmark.Run(args[1..]),
     _ => Usage(),
 };
 
@@ -15,6 +16,7 @@ static int Usage()
         usage:
           throughput --model PATH [--concurrency 1,4,16,64] [--max-tokens 128] [--requests-per-stream 3] [--prompt-tokens 16]
           kv --model PATH [--budget-mib 64] [--requests 64]
+          load [--dim 1024] [--layers 16] [--hidden 4096] [--heads 16] [--kv-heads 4] [--vocab 32000]
         """);
     return 2;
 }

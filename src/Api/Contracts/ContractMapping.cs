@@ -83,6 +83,14 @@ internal static class ContractMapping
         ChatTemplateSource = model.ChatTemplateOrigin ?? "plain",
         WeightPrecision = model.WeightPrecision,
         ComputePrecision = model.ComputePrecision,
+        GenerationDefaults = model.GenerationDefaults.IsEmpty ? null : new ModelGenerationDefaults
+        {
+            Temperature = model.GenerationDefaults.Temperature,
+            TopP = model.GenerationDefaults.TopP,
+            TopK = model.GenerationDefaults.TopK,
+            RepetitionPenalty = model.GenerationDefaults.RepetitionPenalty,
+            MaxNewTokens = model.GenerationDefaults.MaxNewTokens,
+        },
         Notes = model.Notes,
     };
 }

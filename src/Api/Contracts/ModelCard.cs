@@ -42,6 +42,8 @@ public sealed record ModelCard
     /// <summary>What the decoder computes in.</summary>
     /// <example>float32</example>
     public string? ComputePrecision { get; init; }
+    /// <summary>generation_config.json's defaults for what a request leaves out; null when the model has none.</summary>
+    public ModelGenerationDefaults? GenerationDefaults { get; init; }
     /// <summary>Load-time decisions worth knowing (a capped context, for example).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 }

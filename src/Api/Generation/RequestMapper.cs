@@ -42,16 +42,18 @@ internal static class RequestMapper
             errors.Add("n", $"only n=1 is supported (got {count}).");
         }
         var limits = engine.Limits;
+        // What the request leaves out: the model's generation_config.json, then the service's defaults.
+        var defaults = engine.Model.GenerationDefaults;
         var request = new GenerationRequest
         {
             RequestId = requestId,
             PromptTokenIds = promptIds ?? [],
-            MaxTokens = maxTokens ?? limits.DefaultMaxTokens,
+            MaxTokens = maxTokens ?? (defaults.MaxNewTokens is { } suggested ? Math.Min(suggested, limits.MaxTokens) : limits.DefaultMaxTokens),
             Sampling = new SamplingParameters
             {
-                Temperature = body.Temperature ?? DefaultTemperature,
-                TopP = body.TopP ?? 1f,
-                TopK = body.TopK ?? 0,
+                Temperature = body.Temperature ?? (defaults.Temperature is { } t ? Math.Min(t, limits.MaxTemperature) : DefaultTemperature),
+                TopP = body.TopP ?? defaults.TopP ?? 1f,
+                TopK = body.TopK ?? defaults.TopK ?? 0,
                 Seed = body.Seed is { } seed ? unchecked((ulong)seed) : null,
             },
             IgnoreEos = body.IgnoreEos ?? false,

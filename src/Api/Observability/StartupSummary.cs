@@ -35,6 +35,10 @@ public sealed record StartupSummary
     public required bool ApiKeysEnabled { get; init; }
     public required int RateLimitPermitsPerMinute { get; init; }
     public required IReadOnlyList<string> Urls { get; init; }
+    /// <summary>Where the model's context comes from: its files, or Inference:GgufContextLength overriding a GGUF file's.</summary>
+    public required string ContextSource { get; init; }
+    /// <summary>The load's notes (a capped context, a template that fell back, ...), "none" when there are none.</summary>
+    public required string Notes { get; init; }
 
     public static StartupSummary Create(IInferenceEngine engine, IChatTemplate chatTemplate, EngineOptions engineOptions, ApiOptions apiOptions,
         IReadOnlyList<string> urls)
@@ -68,6 +72,8 @@ public sealed record StartupSummary
             ApiKeysEnabled = apiOptions.ApiKeys.Length > 0,
             RateLimitPermitsPerMinute = apiOptions.RateLimit.PermitsPerMinute,
             Urls = urls,
+            ContextSource = engineOptions.GgufContextLength > 0 ? "Inference:GgufContextLength" : "the model's files",
+            Notes = model.Notes.Count == 0 ? "none" : string.Join(" | ", model.Notes),
         };
     }
 

@@ -53,6 +53,14 @@ public sealed class EngineOptions
     [Range(0, 1 << 20)]
     public int MaxContext { get; set; }
 
+    /// <summary>
+    /// GGUF only: the context the model was trained for when the file states it wrongly (llama.cpp's llama2.c converter
+    /// writes 128 for stories260K's 512), as llama.cpp's <c>--override-kv {arch}.context_length=int:N</c>. 0 keeps the
+    /// file's. <see cref="MaxContext"/> still caps what is served.
+    /// </summary>
+    [Range(0, 1 << 20)]
+    public int GgufContextLength { get; set; }
+
     [Range(0, 7 * 24 * 3600)]
     public int SessionIdleTimeoutSeconds { get; set; } = 900;
 

@@ -35,6 +35,9 @@ public sealed record ModelDescription(string Id, ModelConfig Config, bool IsDemo
     /// <summary>What the decoder computes in: weights are widened to this at load.</summary>
     public string ComputePrecision { get; init; } = "float32";
 
+    /// <summary>generation_config.json's sampling values, used where a request names none.</summary>
+    public GenerationDefaults GenerationDefaults { get; init; } = GenerationDefaults.None;
+
     /// <summary>Decisions taken at load that an operator should know about (a capped context, for example).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 }

@@ -21,7 +21,7 @@ internal static class HuggingFaceConfig
         "tokenizer_class", "output_attentions", "output_hidden_states", "return_dict", "unsloth_fixed", "_attn_implementation_autoset",
     ];
 
-    private static readonly string[] SupportedRopeScaling = ["linear", "llama3"];
+    private static readonly string[] SupportedRopeScaling = ["linear", "llama3", "yarn"];
 
     public static FamilyConfig Read(string path)
     {
@@ -201,8 +201,37 @@ internal static class HuggingFaceConfig
                 OriginalMaxPositions = OptionalInt(scaling, "original_max_position_embeddings")
                     ?? throw new ModelLoadException(path, "rope_scaling llama3 lacks original_max_position_embeddings."),
             },
+            "yarn" => Yarn(path, root, scaling),
             _ => throw new ModelLoadException(path,
                 $"rope_scaling type '{kind}' is not supported (supported: {string.Join(", ", SupportedRopeScaling)}); serving it without would compute a different model."),
+        };
+    }
+
+    /// <summary>
+    /// YaRN's parameters as Hugging Face's <c>_compute_yarn_parameters</c> reads them: the original context defaults to
+    /// max_position_embeddings (and a missing factor is their ratio), beta_fast/beta_slow to 32/1, and the attention factor,
+    /// unless given, is mscale(factor, mscale) / mscale(factor, mscale_all_dim) when both are set, else mscale(factor).
+    /// </summary>
+    private static RopeScaling Yarn(string path, JsonElement root, JsonElement scaling)
+    {
+        double? Number(string name) => OptionalDouble(scaling, name);
+        var maxPositions = RequiredInt(path, root, "max_position_embeddings");
+        var original = OptionalInt(scaling, "original_max_position_embeddings") ?? maxPositions;
+        var factor = Number("factor") ?? (double)maxPositions / original;
+        var mscale = Number("mscale");
+        var mscaleAllDim = Number("mscale_all_dim");
+        var attention = Number("attention_factor") ?? (mscale is { } m && m != 0 && mscaleAllDim is { } all && all != 0
+            ? RopeScaling.YarnMscale(factor, m) / RopeScaling.YarnMscale(factor, all)
+            : RopeScaling.YarnMscale(factor));
+        return new RopeScaling
+        {
+            Kind = RopeScalingKind.Yarn,
+            Factor = factor,
+            OriginalMaxPositions = original,
+            BetaFast = Number("beta_fast") is { } fast && fast != 0 ? fast : 32,
+            BetaSlow = Number("beta_slow") is { } slow && slow != 0 ? slow : 1,
+            Truncate = !(scaling.TryGetProperty("truncate", out var truncate) && truncate.ValueKind == JsonValueKind.False),
+            AttentionFactor = attention,
         };
     }
 

@@ -70,7 +70,11 @@ internal sealed class HuggingFaceTensorReader : ITensorReader, ITensorCatalog, I
                 file.Path, $"tensor '{name}' has shape [{string.Join(", ", info.Shape)}], expected [{string.Join(", ", shape)}].");
         }
         _dtypesRead.Add(info.DType);
-        return tensor(file.ReadFloat32(info), shape);
+        if (info.DType is not ("F32" or "F16" or "BF16"))
+        {
+            throw new ModelLoadException(file.Path, $"tensor '{info.Name}' has dtype {info.DType}; only F32, F16 and BF16 are supported.");
+        }
+        return NativeTensors.Float32(shape, file.Path, name, target => file.ReadFloat32(info, target));
     }
 
     public void Dispose()

@@ -34,8 +34,8 @@ internal static class HuggingFaceTokenizerLoader
                 throw new ModelLoadException(path, "tokenizer file not found.");
             }
             (tokenizer, kind) = path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
-                ? (ReadTokenizerJson(path, bosToken, eosToken, addBos), "bpe")
-                : ((ITextTokenizer)ReadSentencePiece(path), "sentencepiece");
+                ? ReadTokenizerJson(path, bosToken, eosToken, addBos)
+                : (ReadSentencePiece(path, tokenizerConfig is { } config ? AddedTokens(config) : null, addBos), "sentencepiece");
             if (tokenizer.VocabSize > vocabSize)
             {
                 throw new ModelLoadException(path, $"tokenizer has {tokenizer.VocabSize} tokens, the model only {vocabSize}.");
@@ -72,11 +72,19 @@ internal static class HuggingFaceTokenizerLoader
         return File.Exists(json) ? json : null;
     }
 
-    private static ByteLevelBpeTextTokenizer ReadTokenizerJson(string path, string? bosToken, string? eosToken, bool? addBos)
+    /// <summary>A SentencePiece model exported to JSON (Llama 2, TinyLlama, Mistral) is read back as SentencePiece; the rest is byte-level BPE.</summary>
+    private static (ITextTokenizer Tokenizer, string Kind) ReadTokenizerJson(string path, string? bosToken, string? eosToken, bool? addBos)
     {
         try
         {
-            return TokenizerJsonReader.Read(path, bosToken, eosToken, addBos);
+            using (var document = JsonDocument.Parse(File.ReadAllBytes(path)))
+            {
+                if (SentencePieceJsonReader.IsSentencePieceExport(document.RootElement))
+                {
+                    return (SentencePieceJsonReader.Read(document.RootElement, bosToken, eosToken, addBos), "sentencepiece");
+                }
+            }
+            return (TokenizerJsonReader.Read(path, bosToken, eosToken, addBos), "bpe");
         }
         catch (NotSupportedException e)
         {
@@ -88,11 +96,11 @@ internal static class HuggingFaceTokenizerLoader
         }
     }
 
-    private static SentencePieceTextTokenizer ReadSentencePiece(string path)
+    private static SentencePieceTextTokenizer ReadSentencePiece(string path, IReadOnlyDictionary<string, int>? addedTokens, bool? addBos)
     {
         try
         {
-            return SentencePieceTextTokenizer.Load(path);
+            return SentencePieceTextTokenizer.Load(path, addedTokens, addBos ?? true);
         }
         catch (Exception e) when (e is not ModelLoadException)
         {
@@ -116,6 +124,24 @@ internal static class HuggingFaceTokenizerLoader
                 : null,
             _ => null,
         };
+    }
+
+    /// <summary>tokenizer_config.json's <c>added_tokens_decoder</c> (id → AddedToken), which Hugging Face recognises in text.</summary>
+    private static Dictionary<string, int>? AddedTokens(JsonElement config)
+    {
+        if (!config.TryGetProperty("added_tokens_decoder", out var decoder) || decoder.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+        var added = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var entry in decoder.EnumerateObject())
+        {
+            if (int.TryParse(entry.Name, out var id) && entry.Value.TryGetProperty("content", out var content) && content.GetString() is { Length: > 0 } text)
+            {
+                added[text] = id;
+            }
+        }
+        return added;
     }
 
     /// <summary>A special token given as a string or as an AddedToken object with <c>content</c>.</summary>

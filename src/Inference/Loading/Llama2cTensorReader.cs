@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace GqaService.Inference.Loading;
 
-/// <summary>Reads tensors of a llama2.c checkpoint straight from the file into float arrays (no per-float work).</summary>
+/// <summary>Reads tensors of a llama2.c checkpoint straight from the file into the tensors' storage (no per-float work).</summary>
 internal sealed class Llama2cTensorReader(string path, FileStream stream, Llama2cLayout layout) : ITensorReader
 {
     public Tensor Read(string name, long[] shape)
@@ -15,7 +15,6 @@ internal sealed class Llama2cTensorReader(string path, FileStream stream, Llama2
         {
             throw new ModelLoadException(path, $"tensor '{name}' holds {count} floats, expected shape [{string.Join(", ", shape)}].");
         }
-        var values = FloatArrays.ReadLittleEndian(stream, offset, count, path, name);
-        return tensor(values, shape);
+        return NativeTensors.Float32(shape, path, name, target => NativeTensors.ReadFloat32(stream, offset, target, path, name));
     }
 }

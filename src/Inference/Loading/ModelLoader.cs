@@ -33,6 +33,10 @@ public static class ModelLoader
         }
         TorchNativeCompatibility.EnsureLoadable();
         var fullPath = Path.GetFullPath(modelPath);
+        if (contextLength is not null && !fullPath.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ModelLoadException(fullPath, "a context length override (Inference:GgufContextLength) applies to GGUF files only; the other formats state their context correctly.");
+        }
         if (Directory.Exists(fullPath))
         {
             var config = Path.Combine(fullPath, HuggingFaceConfigFileName);
@@ -85,6 +89,7 @@ public static class ModelLoader
         var facts = HuggingFaceConfig.Read(Path.Combine(directory, HuggingFaceConfigFileName));
         // Tokenizer files first: they are small, and a bad one should fail before gigabytes of weights are read.
         var text = HuggingFaceTokenizerLoader.Load(directory, tokenizerPath, facts.Config.VocabSize);
+        var generation = GenerationConfigReader.Read(directory);
         ModelWeights weights;
         string precision;
         using (var reader = HuggingFaceTensorReader.Open(directory))
@@ -92,7 +97,7 @@ public static class ModelLoader
             weights = ModelWeightsAssembler.Assemble(facts.Config, facts.Family, reader, directory, progress);
             precision = string.Join(", ", reader.DTypesRead);
         }
-        return Complete(weights, facts, text, precision, $"Hugging Face directory {directory}", Path.GetFileName(directory));
+        return Complete(weights, facts, text, precision, $"Hugging Face directory {directory}", Path.GetFileName(directory), generation);
     }
 
     private static LoadedModel LoadGguf(string path, string? tokenizerPath, int? contextLength, IProgress<WeightLoadProgress>? progress)
@@ -103,11 +108,10 @@ public static class ModelLoader
         }
         using var file = GgufFile.Open(path);
         var facts = GgufModelConfig.Read(file, contextLength);
+        // The vocabulary is in the metadata already parsed: a bad one fails before any tensor is read.
+        var text = GgufTokenizerReader.Read(file, facts.Config.VocabSize);
         var reader = new GgufTensorReader(file);
         var weights = ModelWeightsAssembler.Assemble(facts.Config, facts.Family, reader, path, progress);
-        var template = GgufModelConfig.Text(file, "tokenizer.chat_template");
-        var text = new TokenizerFiles(null, "none", template, template is null ? null : "GGUF tokenizer.chat_template", [],
-            ["the GGUF file's embedded vocabulary is not read yet: prompts must be token ids."]);
         return Complete(weights, facts, text, string.Join(", ", reader.TypesRead), $"GGUF v{file.Version} {path}", Path.GetFileNameWithoutExtension(path));
     }
 
@@ -122,7 +126,8 @@ public static class ModelLoader
         return new TokenizerFiles(tokenizer, tokenizer is null ? "none" : "sentencepiece", null, null, [], []);
     }
 
-    private static LoadedModel Complete(ModelWeights weights, FamilyConfig facts, TokenizerFiles text, string precision, string source, string id)
+    private static LoadedModel Complete(ModelWeights weights, FamilyConfig facts, TokenizerFiles text, string precision, string source, string id,
+        GenerationDefaults? generation = null)
     {
         var (template, templateNote) = ParseChatTemplate(text, source);
         var description = new ModelDescription(id, weights.Config, IsDemo: false, HasTokenizer: text.Tokenizer is not null,
@@ -136,6 +141,7 @@ public static class ModelLoader
             BosToken = text.BosToken,
             EosToken = text.EosToken,
             WeightPrecision = precision,
+            GenerationDefaults = generation ?? GenerationDefaults.None,
             Notes = [.. facts.Notes, .. text.Notes, .. templateNote is null ? Array.Empty<string>() : [templateNote]],
         };
         return new LoadedModel(weights, text.Tokenizer, description);

@@ -11,4 +11,11 @@ public enum RopeScalingKind
 
     /// <summary>Llama 3.1's scheme: low frequencies divided by the factor, high ones kept, a smooth blend between.</summary>
     Llama3,
+
+    /// <summary>
+    /// YaRN (Qwen, Mistral-style long context), as Hugging Face's <c>_compute_yarn_parameters</c>: frequencies ramp from
+    /// interpolated (divided by the factor) to extrapolated (kept) between the pairs that rotate <c>beta_slow</c> and
+    /// <c>beta_fast</c> times over the original context, and q and k are both scaled by the attention factor (mscale).
+    /// </summary>
+    Yarn,
 }

@@ -18,6 +18,8 @@ public sealed class RotaryEmbedding : IDisposable
         _layout = config.RopeLayout;
         _halfDim = config.HeadDim / 2;
         var frequencies = InverseFrequencies(config);
+        // YaRN scales q and k alike through the tables; every other kind leaves them at 1.
+        var attentionFactor = (float)config.RopeScaling.AttentionFactor;
         var cos = new float[config.MaxContext * _halfDim];
         var sin = new float[config.MaxContext * _halfDim];
         for (var position = 0; position < config.MaxContext; position++)
@@ -26,8 +28,8 @@ public sealed class RotaryEmbedding : IDisposable
             {
                 var frequency = frequencies[i];
                 var angle = position * frequency;
-                cos[position * _halfDim + i] = MathF.Cos(angle);
-                sin[position * _halfDim + i] = MathF.Sin(angle);
+                cos[position * _halfDim + i] = attentionFactor == 1 ? MathF.Cos(angle) : MathF.Cos(angle) * attentionFactor;
+                sin[position * _halfDim + i] = attentionFactor == 1 ? MathF.Sin(angle) : MathF.Sin(angle) * attentionFactor;
             }
         }
         _cos = tensor(cos, [config.MaxContext, _halfDim]).DetachFromDisposeScope();
@@ -44,7 +46,7 @@ public sealed class RotaryEmbedding : IDisposable
         {
             // Single precision, as llama2.c's run.c computes it, so greedy paths match the reference bit for bit.
             var frequency = 1.0f / MathF.Pow(config.RopeTheta, 2 * i / (float)config.HeadDim);
-            frequencies[i] = config.RopeScaling.Kind == RopeScalingKind.None ? frequency : (float)config.RopeScaling.Scale(frequency);
+            frequencies[i] = config.RopeScaling.Kind == RopeScalingKind.None ? frequency : (float)config.RopeScaling.Scale(frequency, i, config.HeadDim, config.RopeTheta);
         }
         return frequencies;
     }

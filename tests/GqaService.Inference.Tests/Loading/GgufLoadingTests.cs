@@ -1,11 +1,9 @@
 using System.Buffers.Binary;
 using System.Text;
-using GqaService.Inference.KvCache;
 using GqaService.Inference.Loading;
 using GqaService.Inference.Loading.Gguf;
 using GqaService.Inference.Model;
 using GqaService.Inference.Tests.Support;
-using static TorchSharp.torch;
 
 namespace GqaService.Inference.Tests.Loading;
 
@@ -29,7 +27,7 @@ public sealed class GgufLoadingTests : IDisposable
         Assert.Equal(RopeLayout.Interleaved, model.Weights.Config.RopeLayout);
         foreach (var expected in ExpectedGreedyCase.Load())
         {
-            Assert.Equal(expected.ExpectedIds, Greedy(model.Weights, expected.PromptIds, expected.MaxNewTokens));
+            Assert.Equal(expected.ExpectedIds, GreedyDecoding.Run(model.Weights, expected.PromptIds, expected.MaxNewTokens));
         }
     }
 
@@ -41,7 +39,7 @@ public sealed class GgufLoadingTests : IDisposable
         Assert.Equal("F16, F32", model.Description.WeightPrecision);
         foreach (var expected in ExpectedGreedyCase.Load())
         {
-            Assert.Equal(expected.ExpectedIds, Greedy(model.Weights, expected.PromptIds, expected.MaxNewTokens));
+            Assert.Equal(expected.ExpectedIds, GreedyDecoding.Run(model.Weights, expected.PromptIds, expected.MaxNewTokens));
         }
     }
 
@@ -51,7 +49,7 @@ public sealed class GgufLoadingTests : IDisposable
         using var model = ModelLoader.Load(File("stories260K-q8_0.gguf"), contextLength: 512);
         var first = ExpectedGreedyCase.Load()[0];
 
-        var ids = Greedy(model.Weights, first.PromptIds, first.MaxNewTokens);
+        var ids = GreedyDecoding.Run(model.Weights, first.PromptIds, first.MaxNewTokens);
 
         Assert.Equal("F16, F32, Q8_0", model.Description.WeightPrecision);
         // Quantised weights compute a slightly different model: the story starts as the F32 one does (llama.cpp's own
@@ -172,26 +170,5 @@ public sealed class GgufLoadingTests : IDisposable
             };
         }
         return values;
-    }
-
-    private static int[] Greedy(ModelWeights weights, int[] prompt, int count)
-    {
-        using var scope = NewDisposeScope();
-        using var _ = inference_mode();
-        var decoder = new TransformerDecoder(weights);
-        using var pool = new KvPool(weights.Config, totalBlocks: 32, blockSize: 16);
-        var tokens = prompt.ToList();
-        var generated = new List<int>();
-        var fed = 0;
-        while (generated.Count < count)
-        {
-            using var step = NewDisposeScope();
-            var logits = decoder.Forward(DecoderInput.From(ForwardBatch.Create([(tokens.Skip(fed).ToArray(), Enumerable.Range(0, tokens.Count).ToArray())])), pool);
-            fed = tokens.Count;
-            var next = (int)logits[0].argmax().item<long>();
-            generated.Add(next);
-            tokens.Add(next);
-        }
-        return generated.ToArray();
     }
 }

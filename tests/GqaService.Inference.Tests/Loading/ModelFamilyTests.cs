@@ -88,7 +88,7 @@ public sealed class ModelFamilyTests : IDisposable
         using var model = ModelLoader.Load(_directory.Path);
 
         var tokens = RandomModels.Tokens(new Random(8), 20, checkpoint.Vocab);
-        AssertClose(Float64ReferenceDecoder.Logits(checkpoint, tokens, f => f / 4), Forward(model.Weights, tokens), 1e-4);
+        AssertClose(Float64ReferenceDecoder.Logits(checkpoint, tokens, (_, f) => f / 4), Forward(model.Weights, tokens), 1e-4);
     }
 
     [Fact]
@@ -105,7 +105,7 @@ public sealed class ModelFamilyTests : IDisposable
     [Theory]
     [InlineData("model_type", "\"gemma\"", "model_type 'gemma' is not supported")]
     [InlineData("hidden_act", "\"gelu_pytorch_tanh\"", "hidden_act 'gelu_pytorch_tanh' is not supported")]
-    [InlineData("rope_scaling", """{"rope_type":"yarn","factor":4.0,"original_max_position_embeddings":32768}""", "rope_scaling type 'yarn' is not supported")]
+    [InlineData("rope_scaling", """{"rope_type":"longrope","factor":4.0,"original_max_position_embeddings":32768}""", "rope_scaling type 'longrope' is not supported")]
     [InlineData("rope_scaling", """{"rope_type":"dynamic","factor":2.0}""", "rope_scaling type 'dynamic' is not supported")]
     [InlineData("attention_bias", "true", "attention_bias = true is not supported")]
     [InlineData("mlp_bias", "true", "mlp_bias = true is not supported")]
@@ -234,7 +234,7 @@ public sealed class ModelFamilyTests : IDisposable
         (string)typeof(FamilyCheckpoint.Configs).GetField(name)!.GetRawConstantValue()!;
 
     /// <summary>The rope scaling written in the checkpoint's config, reimplemented from Hugging Face's definition.</summary>
-    private static Func<double, double>? FrequencyScaling(FamilyCheckpoint checkpoint)
+    private static Func<int, double, double>? FrequencyScaling(FamilyCheckpoint checkpoint)
     {
         if (checkpoint.Config["rope_scaling"] is not JsonObject scaling)
         {
@@ -244,7 +244,7 @@ public sealed class ModelFamilyTests : IDisposable
         var low = (double)scaling["low_freq_factor"]!;
         var high = (double)scaling["high_freq_factor"]!;
         var original = (double)scaling["original_max_position_embeddings"]!;
-        return frequency =>
+        return (_, frequency) =>
         {
             var wavelength = 2 * Math.PI / frequency;
             if (wavelength < original / high) return frequency;
@@ -254,7 +254,7 @@ public sealed class ModelFamilyTests : IDisposable
         };
     }
 
-    private static double[][] Forward(ModelWeights weights, int[] tokens)
+    internal static double[][] Forward(ModelWeights weights, int[] tokens)
     {
         using var scope = NewDisposeScope();
         using var _ = inference_mode();
@@ -266,7 +266,7 @@ public sealed class ModelFamilyTests : IDisposable
         return Enumerable.Range(0, tokens.Length).Select(t => values.AsSpan(t * vocab, vocab).ToArray()).ToArray();
     }
 
-    private static void AssertClose(double[][] expected, double[][] actual, double relativeTolerance)
+    internal static void AssertClose(double[][] expected, double[][] actual, double relativeTolerance)
     {
         Assert.Equal(expected.Length, actual.Length);
         var scale = expected.Max(row => row.Max(Math.Abs));

@@ -9,7 +9,9 @@ namespace GqaService.Inference.Tests.Support;
 internal static class Float64ReferenceDecoder
 {
     /// <summary>Logits [tokens][vocab] for every position of <paramref name="tokens"/>.</summary>
-    public static double[][] Logits(FamilyCheckpoint model, int[] tokens, Func<double, double>? scaleFrequency = null)
+    /// <param name="scaleFrequency">Rope scaling: (pair index, inverse frequency) to the scaled inverse frequency.</param>
+    /// <param name="attentionFactor">YaRN's mscale: q and k are multiplied by it after rotation.</param>
+    public static double[][] Logits(FamilyCheckpoint model, int[] tokens, Func<int, double, double>? scaleFrequency = null, double attentionFactor = 1)
     {
         var config = model.Config;
         var eps = (double)config["rms_norm_eps"]!;
@@ -18,7 +20,7 @@ internal static class Float64ReferenceDecoder
         double[] W(string name) => model.Tensors[name].Values.Select(x => (double)x).ToArray();
         var embedding = W("model.embed_tokens.weight");
         var x = tokens.Select(t => embedding.AsSpan(t * d, d).ToArray()).ToArray();
-        var inverseFrequency = Enumerable.Range(0, dh / 2).Select(i => Math.Pow(theta, -2.0 * i / dh)).Select(f => scaleFrequency?.Invoke(f) ?? f).ToArray();
+        var inverseFrequency = Enumerable.Range(0, dh / 2).Select(i => scaleFrequency?.Invoke(i, Math.Pow(theta, -2.0 * i / dh)) ?? Math.Pow(theta, -2.0 * i / dh)).ToArray();
         for (var layer = 0; layer < model.Layers; layer++)
         {
             var p = $"model.layers.{layer}.";
@@ -30,6 +32,8 @@ internal static class Float64ReferenceDecoder
             {
                 Rotate(q[t], h, dh, t, inverseFrequency);
                 Rotate(k[t], hkv, dh, t, inverseFrequency);
+                for (var i = 0; i < q[t].Length; i++) q[t][i] *= attentionFactor;
+                for (var i = 0; i < k[t].Length; i++) k[t][i] *= attentionFactor;
             }
             var attended = new double[n][];
             for (var t = 0; t < n; t++)

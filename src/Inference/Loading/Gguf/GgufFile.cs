@@ -65,12 +65,13 @@ internal sealed unsafe class GgufFile : IDisposable
                 var typeNumber = cursor.UInt32();
                 if (!Enum.IsDefined(typeof(GgmlType), typeNumber))
                 {
-                    throw new ModelLoadException(path, $"tensor '{name}' has ggml type {typeNumber}, which is not supported (F32, F16, BF16, Q8_0, Q4_0).");
+                    throw new ModelLoadException(path, $"tensor '{name}' has ggml type {typeNumber}, which is not supported (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K).");
                 }
                 var info = new GgufTensorInfo(name, shape, (GgmlType)typeNumber, cursor.Count($"offset of tensor '{name}'"));
-                if (info.Type is GgmlType.Q8_0 or GgmlType.Q4_0 && shape[0] % GgufDequantizer.BlockSize != 0)
+                if (shape[0] % GgufDequantizer.ValuesPerBlock(info.Type) != 0)
                 {
-                    throw new ModelLoadException(path, $"tensor '{name}' of type {info.Type} has rows of {shape[0]} values, not whole 32-value blocks.");
+                    throw new ModelLoadException(path,
+                        $"tensor '{name}' of type {info.Type} has rows of {shape[0]} values, not whole {GgufDequantizer.ValuesPerBlock(info.Type)}-value blocks.");
                 }
                 tensors[name] = info;
             }
@@ -134,6 +135,16 @@ internal sealed unsafe class GgufFile : IDisposable
         var values = GC.AllocateUninitializedArray<float>((int)info.ElementCount);
         GgufDequantizer.Dequantize(info.Type, new ReadOnlySpan<byte>(_base + _dataStart + info.Offset, (int)info.ByteCount), values);
         return values;
+    }
+
+    /// <summary>The tensor's values widened to float32 straight from the mapping into <paramref name="target"/> (a tensor's own storage).</summary>
+    public void Dequantize(GgufTensorInfo info, Span<float> target)
+    {
+        if (info.ByteCount > int.MaxValue || target.Length != info.ElementCount)
+        {
+            throw new ModelLoadException(Path, $"tensor '{info.Name}' does not fit its target ({info.ElementCount} values, {info.ByteCount} bytes).");
+        }
+        GgufDequantizer.Dequantize(info.Type, new ReadOnlySpan<byte>(_base + _dataStart + info.Offset, (int)info.ByteCount), target);
     }
 
     /// <summary>The tensor's bytes as stored (for checking dequantisation against an independent implementation).</summary>

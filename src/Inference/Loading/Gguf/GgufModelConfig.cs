@@ -31,7 +31,7 @@ internal static class GgufModelConfig
         var trained = Required("context_length");
         if (contextLength is { } chosen && chosen != trained)
         {
-            notes.Add($"context {chosen} chosen by the operator ({architecture}.context_length says {trained}).");
+            notes.Add($"context {chosen} from Inference:GgufContextLength ({architecture}.context_length says {trained}).");
         }
         var bos = Integer(file, "tokenizer.ggml.bos_token_id") ?? 1;
         var eos = Integer(file, "tokenizer.ggml.eos_token_id") ?? 2;

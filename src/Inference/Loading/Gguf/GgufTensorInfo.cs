@@ -9,13 +9,6 @@ internal sealed record GgufTensorInfo(string Name, long[] Dimensions, GgmlType T
     /// <summary>The shape in PyTorch's order (outermost first).</summary>
     public long[] Shape => Dimensions.Reverse().ToArray();
 
-    /// <summary>Bytes the tensor occupies; quantised types store whole 32-value blocks along each row.</summary>
-    public long ByteCount => Type switch
-    {
-        GgmlType.F32 => ElementCount * 4,
-        GgmlType.F16 or GgmlType.BF16 => ElementCount * 2,
-        GgmlType.Q8_0 => ElementCount / GgufDequantizer.BlockSize * GgufDequantizer.Q8_0BlockBytes,
-        GgmlType.Q4_0 => ElementCount / GgufDequantizer.BlockSize * GgufDequantizer.Q4_0BlockBytes,
-        _ => throw new InvalidOperationException($"no size for {Type}"),
-    };
+    /// <summary>Bytes the tensor occupies; quantised types store whole blocks (32 values, 256 for K-quants) along each row.</summary>
+    public long ByteCount => ElementCount / GgufDequantizer.ValuesPerBlock(Type) * GgufDequantizer.BytesPerBlock(Type);
 }
