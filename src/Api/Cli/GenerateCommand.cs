@@ -23,7 +23,7 @@ public static class GenerateCommand
 
     public static async Task<int> RunAsync(GenerateArguments parsed)
     {
-        var options = new EngineOptions { ModelPath = parsed.ModelPath, TokenizerPath = parsed.TokenizerPath, MaxSequencesPerStep = 1, MaxBatchedTokens = 1024, PrefillChunkSize = 1024, RequestTimeoutSeconds = 0 };
+        var options = new EngineOptions { ModelPath = parsed.ModelPath, TokenizerPath = parsed.TokenizerPath, KvHeads = parsed.KvHeads, MaxSequencesPerStep = 1, MaxBatchedTokens = 1024, PrefillChunkSize = 1024, RequestTimeoutSeconds = 0 };
         using var loggerFactory = LoggerFactory.Create(logging => logging
             .AddSimpleConsole(console => console.SingleLine = true)
             .AddFilter(level => level >= (Environment.GetEnvironmentVariable("GQA_VERBOSE") == "1" ? LogLevel.Debug : LogLevel.Warning)));

@@ -36,9 +36,11 @@ internal sealed class GenerateOptions
 
     public Option<bool> IgnoreEos { get; } = new("--ignore-eos") { Description = "Keep generating past end-of-sequence." };
 
+    public Option<int> KvHeads { get; } = KvHeadsOption.Create();
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Model, Tokenizer, Prompt, PromptIds, MaxTokens, Temperature, TopP, TopK, Seed, IgnoreEos })
+        foreach (var option in new Option[] { Model, Tokenizer, Prompt, PromptIds, MaxTokens, Temperature, TopP, TopK, Seed, IgnoreEos, KvHeads })
         {
             command.Options.Add(option);
         }
@@ -55,7 +57,7 @@ internal sealed class GenerateOptions
         Absolute(parse.GetValue(Model), currentDirectory), Absolute(parse.GetValue(Tokenizer), currentDirectory),
         // An absent array option still reads as an empty array; only a given one is a prompt.
         parse.GetResult(PromptIds) is null ? null : parse.GetValue(PromptIds), parse.GetValue(Prompt), parse.GetValue(MaxTokens), parse.GetValue(Temperature),
-        parse.GetValue(TopP), parse.GetValue(TopK), parse.GetValue(Seed), parse.GetValue(IgnoreEos));
+        parse.GetValue(TopP), parse.GetValue(TopK), parse.GetValue(Seed), parse.GetValue(IgnoreEos)) { KvHeads = parse.GetValue(KvHeads) };
 
     private static string? Absolute(string? path, string currentDirectory) =>
         string.IsNullOrEmpty(path) ? null : Path.GetFullPath(path, currentDirectory);

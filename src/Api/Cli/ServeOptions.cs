@@ -27,8 +27,11 @@ internal sealed class ServeOptions
         HelpName = "url",
     };
 
+    public Option<int> KvHeads { get; } = KvHeadsOption.Create();
+
     public void AddTo(Command command)
     {
+        command.Options.Add(KvHeads);
         command.Options.Add(Model);
         command.Options.Add(Tokenizer);
         command.Options.Add(Urls);
@@ -45,6 +48,10 @@ internal sealed class ServeOptions
         if (parse.GetValue(Tokenizer) is { Length: > 0 } tokenizer)
         {
             configuration["Inference:TokenizerPath"] = Path.GetFullPath(tokenizer, currentDirectory);
+        }
+        if (parse.GetResult(KvHeads) is not null)
+        {
+            configuration["Inference:KvHeads"] = parse.GetValue(KvHeads).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         if (parse.GetValue(Urls) is { Length: > 0 } urls)
         {

@@ -72,6 +72,7 @@ internal static class ContractMapping
         NumLayers = model.Config.NumLayers,
         NumHeads = model.Config.NumHeads,
         NumKvHeads = model.Config.NumKvHeads,
+        RegroupedFromKvHeads = model.RegroupedFromKvHeads,
         HeadDim = model.Config.HeadDim,
         ParameterCount = model.ParameterCount,
         IsDemo = model.IsDemo,

@@ -20,6 +20,8 @@ public sealed record ModelCard
     public int NumHeads { get; init; }
     /// <example>4</example>
     public int NumKvHeads { get; init; }
+    /// <summary>The checkpoint's own K/V head count when the service mean-pooled it to <c>num_kv_heads</c> at load (Inference:KvHeads); null otherwise.</summary>
+    public int? RegroupedFromKvHeads { get; init; }
     /// <example>8</example>
     public int HeadDim { get; init; }
     public long ParameterCount { get; init; }

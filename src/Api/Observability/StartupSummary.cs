@@ -53,7 +53,7 @@ public sealed record StartupSummary
             ModelSource = model.Source,
             IsDemo = model.IsDemo,
             Family = model.Family,
-            Architecture = $"{config.NumLayers} layers, dim {config.Dim}, {config.NumHeads} query heads / {config.NumKvHeads} KV heads, vocabulary {config.VocabSize}",
+            Architecture = $"{config.NumLayers} layers, dim {config.Dim}, {config.NumHeads} query heads / {config.NumKvHeads} KV heads{(model.RegroupedFromKvHeads is { } from ? $" (regrouped from {from} by mean pooling)" : "")}, vocabulary {config.VocabSize}",
             Parameters = model.ParameterCount,
             Precision = PrecisionOf(memory, config),
             TokenizerKind = model.TokenizerKind,

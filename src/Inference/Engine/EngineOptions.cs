@@ -76,6 +76,13 @@ public sealed class EngineOptions
     /// emptied at once (running requests still share identical prefixes).</summary>
     public bool PrefixCaching { get; set; } = true;
 
+    /// <summary>
+    /// Regroup the model's K/V heads to this many at load by mean pooling (GQA conversion, no uptraining); must divide the
+    /// model's K/V head count (checked when it loads). 0 serves the checkpoint's own heads.
+    /// </summary>
+    [Range(0, 1 << 16)]
+    public int KvHeads { get; set; }
+
     /// <summary>Intra-op threads for libtorch; 0 chooses: one for small models (dim &lt; 512), every core otherwise.</summary>
     [Range(0, 1024)]
     public int TorchThreads { get; set; }

@@ -179,8 +179,8 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
             _logger.LogInformation("{TorchNatives}", TorchNativeCompatibility.EnsureLoadable());
             using var noGrad = torch.inference_mode();
             var progress = new LoadProgressLog(_logger, _time);
-            var loaded = ModelLoader.Load(_options.ModelPath, _options.TokenizerPath,
-                contextLength: _options.GgufContextLength > 0 ? _options.GgufContextLength : null, progress: progress);
+            var loaded = KvHeadRegrouping.Apply(ModelLoader.Load(_options.ModelPath, _options.TokenizerPath,
+                contextLength: _options.GgufContextLength > 0 ? _options.GgufContextLength : null, progress: progress), _options.KvHeads);
             _logger.LogInformation("Model loaded in {Seconds:F2} s: {WeightBytes} bytes of weights; process resident set {ResidentBytes} bytes",
                 progress.Elapsed.TotalSeconds, loaded.Weights.ParameterCount * loaded.Weights.TokenEmbedding.ElementSize, Environment.WorkingSet);
             var threads = IntraOpThreads(_options, loaded.Weights.Config);

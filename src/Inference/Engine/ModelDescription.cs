@@ -38,6 +38,9 @@ public sealed record ModelDescription(string Id, ModelConfig Config, bool IsDemo
     /// <summary>generation_config.json's sampling values, used where a request names none.</summary>
     public GenerationDefaults GenerationDefaults { get; init; } = GenerationDefaults.None;
 
+    /// <summary>The checkpoint's own K/V head count when <see cref="Loading.KvHeadRegrouping"/> pooled it to <c>Config.NumKvHeads</c>; null when served as trained.</summary>
+    public int? RegroupedFromKvHeads { get; init; }
+
     /// <summary>Decisions taken at load that an operator should know about (a capped context, for example).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 }
