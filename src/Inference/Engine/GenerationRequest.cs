@@ -21,6 +21,8 @@ public sealed record GenerationRequest
     public string Tenant { get; init; } = "";
     /// <summary>Absolute deadline; the request is cancelled (and reported) when it passes.</summary>
     public DateTimeOffset? Deadline { get; init; }
+    /// <summary>When set, the request scores its prompt (perplexity) instead of generating; <see cref="MaxTokens"/> is then 1.</summary>
+    public PromptScoring? Scoring { get; init; }
     /// <summary>The JSON names the prompt and the token limit arrived under; validation errors are keyed by them.</summary>
     public RequestFieldNames Fields { get; init; } = RequestFieldNames.Completion;
 }

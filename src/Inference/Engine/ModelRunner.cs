@@ -33,8 +33,24 @@ internal sealed class ModelRunner(TransformerDecoder decoder, KvPool pool) : ISt
         {
             needsLogits[row] = true;
         }
-        var logits = decoder.Forward(DecoderInput.From(ForwardBatch.Create(inputs, needsLogits: needsLogits)), pool); // [sampling rows, vocab]
-        return new StepOutput(_sampler.Sample(logits, sampling));
+        var forward = ForwardBatch.Create(inputs, needsLogits: needsLogits);
+        var scoring = ScoringRows.Plan(batch, forward);
+        if (scoring.IsEmpty)
+        {
+            var logits = decoder.Forward(DecoderInput.From(forward), pool); // [sampling rows, vocab]
+            return new StepOutput(_sampler.Sample(logits, sampling));
+        }
+        var all = decoder.Forward(DecoderInput.From(forward with { LogitRows = scoring.LogitRows }), pool); // [sampling + scored rows, vocab]
+        var tokens = sampling.Count == 0 ? [] : _sampler.Sample(all.index_select(0, tensor(scoring.SamplingPositions)), sampling);
+        return new StepOutput(tokens) { Scores = scoring.Sum(NegativeLogLikelihoods(all, scoring)) };
+    }
+
+    /// <summary>-log softmax(logits)[target] of every scored row, in float64 from the float32 logits.</summary>
+    private static double[] NegativeLogLikelihoods(Tensor logits, ScoringRows scoring)
+    {
+        var rows = logits.index_select(0, tensor(scoring.ScoredPositions)).to_type(ScalarType.Float64); // [scored, vocab]
+        var picked = rows.log_softmax(1).gather(1, tensor(scoring.Targets).unsqueeze(1)).neg(); // [scored, 1]
+        return picked.data<double>().ToArray();
     }
 
     public void Dispose() => _sampler.Dispose();

@@ -18,7 +18,7 @@ internal sealed class OutputProcessor(RequestRegistry requests, EngineMetrics me
         for (var row = 0; row < batch.Work.Count; row++)
         {
             var (sequence, count) = batch.Work[row];
-            if (count == sequence.PendingCount)
+            if (count == sequence.PendingCount && sequence.Request.Scoring is null)
             {
                 var parameters = sequence.Request.Sampling;
                 sampling.Add(row, parameters, parameters.IsGreedy ? 0 : requests.Of(sequence).Random.NextDouble());
@@ -33,6 +33,23 @@ internal sealed class OutputProcessor(RequestRegistry requests, EngineMetrics me
         {
             var kv = sequence.Kv!;
             kv.Append(sequence.Tokens.Skip(kv.Length).Take(count).ToArray());
+        }
+        foreach (var scored in output.Scores)
+        {
+            var sequence = batch.Work[scored.WorkRow].Sequence;
+            sequence.ScoredTokens += scored.Count;
+            sequence.ScoredNegativeLogLikelihood += scored.NegativeLogLikelihood;
+        }
+        foreach (var (sequence, _) in batch.Work)
+        {
+            if (sequence.Request.Scoring is not null)
+            {
+                sequence.ScoredThrough = Math.Max(sequence.ScoredThrough, sequence.ComputedCount);
+                if (sequence.PendingCount == 0)
+                {
+                    requests.Finish(requests.Of(sequence), FinishReason.Stop, "");
+                }
+            }
         }
         for (var i = 0; i < sampling.Count; i++)
         {

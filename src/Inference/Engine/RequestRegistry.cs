@@ -132,7 +132,8 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
         scheduler.RecordCompletionLength(sequence.GeneratedCount);
         metrics.RecordOutcome(reason.ToString().ToLowerInvariant());
         var usage = GenerationUsage.Of(sequence, settings.BytesPerBlock, time.GetUtcNow());
-        _finalEvents.Add((request, new GenerationFinished(reason, usage, textDelta)));
+        var score = sequence.Request.Scoring is null ? null : new PromptScore(sequence.ScoredTokens, sequence.ScoredNegativeLogLikelihood);
+        _finalEvents.Add((request, new GenerationFinished(reason, usage, textDelta) { Score = score }));
     }
 
     public void Fail(ActiveRequest request, string code, string message)

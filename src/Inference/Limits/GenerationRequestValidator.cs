@@ -23,7 +23,55 @@ public static class GenerationRequestValidator
         {
             errors.Add(new(RequestFieldNames.SessionId, $"must be 1..{limits.MaxSessionIdLength} characters (got {session.Length})."));
         }
+        if (request.Scoring is { } scoring)
+        {
+            Scoring(request, scoring, limits, errors);
+        }
         return errors;
+    }
+
+    /// <summary>
+    /// A perplexity request as a whole, before it is cut into windows (<see cref="Perplexity.PerplexityPlan"/>): at least two
+    /// tokens (one to predict from, one to predict), every id in the vocabulary, and a stride in 1..the window.
+    /// </summary>
+    public static IReadOnlyList<FieldError> ValidatePerplexity(IReadOnlyList<int> tokens, int? stride, ServingLimits limits)
+    {
+        var errors = new List<FieldError>();
+        var fields = RequestFieldNames.Perplexity;
+        if (tokens.Count < 2)
+        {
+            errors.Add(new(fields.Prompt, $"must hold at least 2 tokens: perplexity scores each token after the first (got {tokens.Count})."));
+        }
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            if (tokens[i] < 0 || tokens[i] >= limits.VocabSize)
+            {
+                errors.Add(new(fields.Prompt, $"token id {tokens[i]} at index {i} is outside the vocabulary (0..{limits.VocabSize - 1})."));
+                break;
+            }
+        }
+        var window = Perplexity.PerplexityPlan.Window(limits);
+        if (stride is { } given && (given < 1 || given > window))
+        {
+            errors.Add(new(RequestFieldNames.Stride, $"must lie in 1..{window}, the window (the served context less one, or the KV pool if smaller) (got {given})."));
+        }
+        return errors;
+    }
+
+    private static void Scoring(GenerationRequest request, PromptScoring scoring, ServingLimits limits, List<FieldError> errors)
+    {
+        if (request.SessionId is not null)
+        {
+            errors.Add(new(RequestFieldNames.SessionId, "a scoring (perplexity) request has no session."));
+        }
+        if (scoring.FirstScoredPosition < 0 || scoring.FirstScoredPosition >= request.PromptTokenIds.Count)
+        {
+            errors.Add(new(request.Fields.Prompt, $"the first scored position must lie in 0..{request.PromptTokenIds.Count - 1} (got {scoring.FirstScoredPosition})."));
+        }
+        if (scoring.FollowingTokenId < 0 || scoring.FollowingTokenId >= limits.VocabSize)
+        {
+            errors.Add(new(request.Fields.Prompt, $"token id {scoring.FollowingTokenId} after the window is outside the vocabulary (0..{limits.VocabSize - 1})."));
+        }
     }
 
     private static void Prompt(IReadOnlyList<int> prompt, string field, ServingLimits limits, List<FieldError> errors)

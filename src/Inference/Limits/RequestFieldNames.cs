@@ -13,10 +13,14 @@ public sealed record RequestFieldNames(string Prompt, string MaxTokens)
     public const string Stop = "stop";
     public const string StopTokenIds = "stop_token_ids";
     public const string SessionId = "session_id";
+    public const string Stride = "stride";
 
     public static RequestFieldNames Completion { get; } = new("prompt", "max_tokens");
 
     public static RequestFieldNames Chat { get; } = new("messages", "max_tokens");
+
+    /// <summary>POST /v1/perplexity: the text or ids arrive as <c>input</c>; there is no token limit to name.</summary>
+    public static RequestFieldNames Perplexity { get; } = new("input", "max_tokens");
 
     public static RequestFieldNames ChatCompletionTokens { get; } = new("messages", "max_completion_tokens");
 }

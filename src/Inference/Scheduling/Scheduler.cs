@@ -92,7 +92,8 @@ public sealed class Scheduler(SchedulerLimits limits, BlockAllocator allocator, 
             }
             var firstStart = sequence.FirstScheduledAt is null;
             var startsEmpty = sequence.Kv.ReservedBlocks == 0;
-            var reused = startsEmpty ? sequence.Kv.AttachSharedPrefix(sequence.Tokens) : 0;
+            // A scoring (perplexity) request needs logits at every position, so none of its prompt may come from the prefix cache.
+            var reused = startsEmpty && sequence.Request.Scoring is null ? sequence.Kv.AttachSharedPrefix(sequence.Tokens) : 0;
             var count = Math.Min(sequence.PendingCount, Math.Min(limits.PrefillChunkSize, budget));
             var nothingRuns = _running.Count == 0 && work.Count == 0;
             if (!nothingRuns && !FitsPredictedDemand(sequence))

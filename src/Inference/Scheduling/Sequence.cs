@@ -38,5 +38,10 @@ public sealed class Sequence(GenerationRequest request, long arrivalOrder, DateT
     public DateTimeOffset? FirstTokenAt { get; set; }
     public DateTimeOffset? LastTokenAt { get; set; }
 
+    /// <summary>Scoring requests: positions below this have been scored (a preempted sequence recomputes them without scoring twice).</summary>
+    public int ScoredThrough { get; set; }
+    public int ScoredTokens { get; set; }
+    public double ScoredNegativeLogLikelihood { get; set; }
+
     public void AppendGenerated(int token) => _tokens.Add(token);
 }
