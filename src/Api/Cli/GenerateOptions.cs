@@ -21,7 +21,7 @@ internal sealed class GenerateOptions
     {
         Description = "Prompt token ids, comma-separated, used exactly as given (e.g. 1 for BOS of llama2.c models).",
         HelpName = "1,2,3",
-        CustomParser = ParseIds,
+        CustomParser = TokenIdList.Parse,
     };
 
     public Option<int> MaxTokens { get; } = new("--max-tokens") { Description = "Tokens to generate.", DefaultValueFactory = _ => 64 };
@@ -61,25 +61,4 @@ internal sealed class GenerateOptions
 
     private static string? Absolute(string? path, string currentDirectory) =>
         string.IsNullOrEmpty(path) ? null : Path.GetFullPath(path, currentDirectory);
-
-    private static int[]? ParseIds(ArgumentResult result)
-    {
-        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Join(',', result.Tokens.Select(t => t.Value));
-        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var ids = new int[parts.Length];
-        for (var i = 0; i < parts.Length; i++)
-        {
-            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out ids[i]))
-            {
-                result.AddError($"--prompt-ids must be comma-separated non-negative integers, got '{text}'.");
-                return null;
-            }
-        }
-        if (ids.Length == 0)
-        {
-            result.AddError("--prompt-ids needs at least one id.");
-            return null;
-        }
-        return ids;
-    }
 }

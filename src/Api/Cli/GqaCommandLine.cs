@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace GqaService.Api.Cli;
 
 /// <summary>
-/// The command line: <c>serve</c> (also what runs without a verb), <c>generate</c>, <c>--help</c> and <c>--version</c>.
+/// The command line: <c>serve</c> (also what runs without a verb), <c>generate</c>, <c>perplexity</c>, <c>--help</c> and <c>--version</c>.
 /// Exit codes: 0 success (and help/version), 1 the command failed (bad model, port in use), 2 the command line itself is
 /// wrong (unknown switch, with a suggestion when one is close; missing value).
 /// </summary>
@@ -32,6 +32,7 @@ public static class GqaCommandLine
         serveCommand.SetAction(parse => serve(serveOptions.Read(parse, Environment.CurrentDirectory, configurationArguments)));
         root.Subcommands.Add(serveCommand);
         root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(PerplexityCommand.Create());
         // "help" as a word, as many tools take it: the same text as --help.
         var help = new Command("help", "Show this help.");
         help.SetAction(parse => root.Parse("--help").Invoke(parse.InvocationConfiguration));
@@ -42,8 +43,8 @@ public static class GqaCommandLine
     /// <summary>Parses and runs. Errors in the command line print the problem, a suggestion when a switch is close, and exit 2.</summary>
     public static async Task<int> InvokeAsync(string[] args, Func<ServeSettings, Task<int>> serve, TextWriter? output = null, TextWriter? error = null)
     {
-        // generate takes no configuration keys: its switches are all it reads.
-        var (configuration, switches) = args is ["generate", ..] ? ([], args) : ConfigurationArguments.Split(args);
+        // generate and perplexity take no configuration keys: their switches are all they read.
+        var (configuration, switches) = args is ["generate" or "perplexity", ..] ? ([], args) : ConfigurationArguments.Split(args);
         var parse = Create(serve, configuration).Parse(switches);
         // Exceptions reach the caller unchanged: the test host aborts the entry point with one, and a start-up failure is
         // reported by the serve delegate, not as a stack trace from the parser.

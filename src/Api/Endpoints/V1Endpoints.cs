@@ -12,7 +12,8 @@ public static class V1Endpoints
             .MapCompletions()
             .MapModels()
             .MapSessions()
-            .MapMemory();
+            .MapMemory()
+            .MapPerplexity();
         return app;
     }
 }

@@ -13,11 +13,11 @@ namespace GqaService.Api.Generation;
 /// </summary>
 internal static class PromptResolver
 {
-    public static IReadOnlyList<int>? FromPrompt(PromptInput? prompt, IInferenceEngine engine, ValidationErrors errors)
+    public static IReadOnlyList<int>? FromPrompt(PromptInput? prompt, IInferenceEngine engine, ValidationErrors errors, string field = "prompt")
     {
         if (prompt is null)
         {
-            errors.Add("prompt", "is required: a string or an array of token ids.");
+            errors.Add(field, "is required: a string or an array of token ids.");
             return null;
         }
         if (prompt.TokenIds is { } ids)
@@ -26,10 +26,10 @@ internal static class PromptResolver
         }
         if (string.IsNullOrEmpty(prompt.Text))
         {
-            errors.Add("prompt", "must not be empty.");
+            errors.Add(field, "must not be empty.");
             return null;
         }
-        return Encode(prompt.Text, engine, "prompt", errors);
+        return Encode(prompt.Text, engine, field, errors);
     }
 
     public static IReadOnlyList<int>? FromMessages(IReadOnlyList<ChatMessageInput>? messages, IInferenceEngine engine, IChatTemplate template, ValidationErrors errors)
