@@ -7,6 +7,7 @@ return args.FirstOrDefault() switch
     "kv" => await KvMemoryBenchmark.RunAsync(args[1..]),
     "step" => await StepBenchmark.RunAsync(args[1..]),
     "load" => LoadMemoryBenchmark.Run(args[1..]),
+    "gqa" => await GqaTableBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -17,6 +18,7 @@ static int Usage()
           throughput --model PATH [--concurrency 1,4,16,64] [--max-tokens 128] [--requests-per-stream 3] [--prompt-tokens 16]
           kv --model PATH [--budget-mib 64] [--requests 64]
           load [--dim 1024] [--layers 16] [--hidden 4096] [--heads 16] [--kv-heads 4] [--vocab 32000]
+          gqa --model stories260K.bin --text tests/data/heldout-stories.txt [--out docs/gqa-table.json] [--max-tokens 128] [--requests-per-stream 2]
         """);
     return 2;
 }

@@ -38,23 +38,7 @@ internal static class ThroughputBenchmark
         foreach (var concurrency in levels)
         {
             batches.Reset();
-            var started = Stopwatch.GetTimestamp();
-            var streams = Enumerable.Range(0, concurrency).Select(async stream =>
-            {
-                var timings = new List<StreamTiming>();
-                for (var r = 0; r < perStream; r++)
-                {
-                    IReadOnlyList<int> prompt;
-                    lock (random)
-                    {
-                        prompt = Prompt(random, promptTokens, config);
-                    }
-                    timings.Add(await EngineClient.StreamAsync(engine, prompt, maxTokens, $"c{concurrency}-s{stream}-r{r}"));
-                }
-                return timings;
-            }).ToArray();
-            var all = (await Task.WhenAll(streams)).SelectMany(t => t).ToList();
-            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var (all, seconds) = await RunLevelAsync(engine, concurrency, perStream, promptTokens, maxTokens, random);
             var tokens = all.Sum(t => t.Tokens);
             var ttft = all.Select(t => t.TimeToFirstTokenMs).ToList();
             var itl = all.SelectMany(t => t.InterTokenMs).ToList();
@@ -64,8 +48,32 @@ internal static class ThroughputBenchmark
         return 0;
     }
 
+    /// <summary>Runs <paramref name="concurrency"/> closed-loop streams of <paramref name="perStream"/> requests each; their timings and the wall time.</summary>
+    public static async Task<(List<StreamTiming> Timings, double Seconds)> RunLevelAsync(InferenceEngine engine, int concurrency, int perStream,
+        int promptTokens, int maxTokens, Random random)
+    {
+        var config = engine.Model.Config;
+        var started = Stopwatch.GetTimestamp();
+        var streams = Enumerable.Range(0, concurrency).Select(async stream =>
+        {
+            var timings = new List<StreamTiming>();
+            for (var r = 0; r < perStream; r++)
+            {
+                IReadOnlyList<int> prompt;
+                lock (random)
+                {
+                    prompt = Prompt(random, promptTokens, config);
+                }
+                timings.Add(await EngineClient.StreamAsync(engine, prompt, maxTokens, $"c{concurrency}-s{stream}-r{r}"));
+            }
+            return timings;
+        }).ToArray();
+        var all = (await Task.WhenAll(streams)).SelectMany(t => t).ToList();
+        return (all, Stopwatch.GetElapsedTime(started).TotalSeconds);
+    }
+
     /// <summary>BOS then random ordinary tokens: no two prompts share a prefix beyond BOS, so nothing is served from cache.</summary>
-    private static int[] Prompt(Random random, int length, GqaService.Inference.Model.ModelConfig config)
+    public static int[] Prompt(Random random, int length, GqaService.Inference.Model.ModelConfig config)
     {
         var prompt = new int[length];
         prompt[0] = config.BosTokenId;
