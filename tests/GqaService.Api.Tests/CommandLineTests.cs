@@ -28,6 +28,9 @@ public sealed class CommandLineTests
     [Theory]
     [InlineData("serve", "--urls <url>")]
     [InlineData("generate", "--prompt-ids <1,2,3>")]
+    [InlineData("generate", "--kv-heads <N>")]
+    [InlineData("serve", "--kv-heads <N>")]
+    [InlineData("perplexity", "--text-file <path>")]
     public async Task CommandHelp_ListsThatCommandsSwitches(string command, string expectedSwitch)
     {
         var (exitCode, stdout, _) = await ServiceProcess.RunAsync(Path.GetTempPath(), command, "--help");
@@ -91,6 +94,29 @@ public sealed class CommandLineTests
         Assert.Equal(1, exitCode);
         Assert.Contains("GqaService could not start: ", stderr);
         Assert.Contains("BlockSize", stderr[stderr.IndexOf("GqaService could not start: ", StringComparison.Ordinal)..]);
+    }
+
+    [Fact]
+    public async Task KvHeadsThatDoNotDivideTheModels_StopTheStartWithOneLineNamingTheSetting()
+    {
+        var (exitCode, _, stderr) = await ServiceProcess.RunAsync(Path.GetTempPath(), "serve", "--model", TinyCheckpoints.StoriesShaped, "--kv-heads", "3",
+            "--urls", "http://127.0.0.1:0");
+
+        Assert.Equal(1, exitCode);
+        var errorLine = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => line.StartsWith("GqaService could not start: ", StringComparison.Ordinal));
+        Assert.Contains("Inference:KvHeads = 3 must divide the model's 4 K/V heads", errorLine);
+    }
+
+    [Theory]
+    [InlineData("serve", "--urls", "http://127.0.0.1:0")]
+    [InlineData("generate", "--prompt-ids", "1")]
+    [InlineData("perplexity", "--token-ids", "1,2")]
+    public async Task KvHeadsBelowOne_IsACommandLineError(string command, string otherSwitch, string otherValue)
+    {
+        var (exitCode, _, stderr) = await ServiceProcess.RunAsync(Path.GetTempPath(), command, "--kv-heads", "0", otherSwitch, otherValue);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--kv-heads must be a positive number of K/V heads.", stderr);
     }
 
     [Fact]

@@ -91,5 +91,31 @@ public sealed class PerplexityEndpointTests
         Assert.Equal(served.GetProperty("mean_nll").GetDouble(), printed.RootElement.GetProperty("mean_nll").GetDouble(), 1e-4);
     }
 
+    [Fact]
+    public async Task GqaTable_IsTheRecordedDocsTable()
+    {
+        await using var app = CreateApp(kvHeads: 4);
+        using var client = app.CreateClient();
+
+        var response = await client.GetAsync("/v1/perplexity/gqa-table");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var served = await Json.ReadAsync(response);
+        using var recorded = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "docs", "gqa-table.json")));
+        Assert.Equal(recorded.RootElement.GetRawText(), served.GetRawText());
+        Assert.Contains(served.GetProperty("rows").EnumerateArray(), row => row.GetProperty("kv_heads").GetInt32() == 1
+            && row.GetProperty("regrouped_from_kv_heads").GetInt32() == 4);
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "GqaService.sln")))
+        {
+            directory = directory.Parent;
+        }
+        return directory?.FullName ?? throw new InvalidOperationException("GqaService.sln not found above the test binaries.");
+    }
+
     private static int[] RandomIds(Random random, int count) => [1, .. Enumerable.Range(1, count - 1).Select(_ => random.Next(3, 512))];
 }

@@ -15,6 +15,15 @@ public static class PerplexityEndpoints
 {
     public const string Endpoint = "perplexity";
 
+    private static readonly Lazy<byte[]> GqaTable = new(() =>
+    {
+        using var resource = typeof(PerplexityEndpoints).Assembly.GetManifestResourceStream("GqaService.Api.gqa-table.json")
+            ?? throw new InvalidOperationException("The GQA table resource is missing from the build.");
+        using var copy = new MemoryStream();
+        resource.CopyTo(copy);
+        return copy.ToArray();
+    });
+
     public static RouteGroupBuilder MapPerplexity(this RouteGroupBuilder v1)
     {
         v1.MapPost("/perplexity", MeasurePerplexity)
@@ -31,8 +40,18 @@ public static class PerplexityEndpoints
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status500InternalServerError)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        v1.MapGet("/perplexity/gqa-table", GetGqaTable)
+            .WithName("GetGqaTable")
+            .WithTags("Quality")
+            .WithSummary("The measured GQA table of docs/gqa.md: stories260K natively and regrouped, perplexity, KV bytes per token, pool tokens, tok/s.")
+            .WithDescription("A recorded measurement (the gqa benchmark), not one of the served model: each row names the model, its K/V heads and " +
+                "what it was pooled from, with the machine's load average at the time. Regroup the served model (Inference:KvHeads) and POST " +
+                "/v1/perplexity to measure your own.")
+            .Produces(StatusCodes.Status200OK, contentType: "application/json");
         return v1;
     }
+
+    public static IResult GetGqaTable() => TypedResults.Bytes(GqaTable.Value, "application/json");
 
     public static async Task<Results<Ok<PerplexityResponse>, ValidationProblem, ProblemHttpResult>> MeasurePerplexity(
         PerplexityRequest request, [FromServices] IInferenceEngine engine, [FromServices] ApiTelemetry telemetry, HttpContext context)

@@ -57,6 +57,26 @@ public sealed class PerplexityTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task PoolTooSmallForTheWindowsInFlight_QueuesOrPreemptsThem_AndScoresTheSame()
+    {
+        var tokens = RandomModels.Tokens(new Random(46), 1400, TinyCheckpoints.StoriesShapedVocabSize);
+        double roomy;
+        await using (var large = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped, output))
+        {
+            roomy = (await PerplexityRunner.RunAsync(large.Engine, tokens, stride: 300, "ppl-roomy")).Result!.MeanNegativeLogLikelihood;
+        }
+        // 1 MiB holds 51 blocks of 16 (816 tokens) of this shape: four 511-token windows cannot all be resident at once.
+        await using var small = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped, output, o => { o.KvCacheMiB = 1; o.PrefillChunkSize = 64; });
+
+        var outcome = await PerplexityRunner.RunAsync(small.Engine, tokens, stride: 300, "ppl-tight");
+
+        var result = Assert.IsType<PerplexityResult>(outcome.Result);
+        Assert.Equal(tokens.Length - 1, result.Tokens);
+        AssertCloseRelative(roomy, result.MeanNegativeLogLikelihood);
+        Assert.True(await small.WaitForAsync(s => s.BlocksUsed == 0, TimeSpan.FromSeconds(5)), "blocks leaked after a perplexity pass");
+    }
+
+    [Fact]
     public void Windows_ScoreEveryTokenAfterTheFirstExactlyOnce()
     {
         foreach (var (count, window, stride) in new[] { (2, 5, 5), (100, 32, 12), (100, 32, 32), (33, 32, 1), (500, 511, 255) })
