@@ -77,6 +77,36 @@ public sealed class PerplexityTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task ScoringRequestPreemptedMidPrefill_RecomputesWithoutScoringTwice()
+    {
+        var random = new Random(48);
+        var generations = Enumerable.Range(0, 6).Select(_ => RandomModels.Tokens(random, 20, TinyCheckpoints.StoriesShapedVocabSize)).ToList();
+        var scored = RandomModels.Tokens(random, 400, TinyCheckpoints.StoriesShapedVocabSize);
+        var scoring = new GenerationRequest
+        {
+            RequestId = "scored", PromptTokenIds = scored[..399], MaxTokens = 1, Scoring = new PromptScoring(0, scored[399]), Fields = RequestFieldNames.Perplexity,
+        };
+        PromptScore expected;
+        await using (var roomy = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped, output))
+        {
+            expected = (await roomy.RunAsync(scoring)).Finished!.Score!;
+        }
+        // 816 token slots. Submitted together (each Submit returns before the engine's next step), the six generations and
+        // then the scoring request are admitted while young; the scoring request, prefilled 4 tokens a step for 100 steps,
+        // is the newest running sequence, so it is the one preempted once the generations, growing to 200 tokens, fill the pool.
+        await using var tight = await EngineHarness.StartAsync(TinyCheckpoints.StoriesShaped, output, o => { o.KvCacheMiB = 1; o.PrefillChunkSize = 4; });
+        var running = generations.Select(g => tight.RunAsync(EngineHarness.Greedy(g, 180))).ToList();
+        var result = await tight.RunAsync(scoring with { RequestId = "scored-tight" });
+        await Task.WhenAll(running);
+
+        var finished = result.Finished!;
+        Assert.True(finished.Usage.Preemptions > 0, "the pool was meant to preempt the scoring request");
+        Assert.Equal(expected.ScoredTokens, finished.Score!.ScoredTokens);
+        AssertCloseRelative(expected.NegativeLogLikelihood, finished.Score.NegativeLogLikelihood);
+        Assert.True(await tight.WaitForAsync(s => s.BlocksUsed == 0, TimeSpan.FromSeconds(5)), "blocks leaked");
+    }
+
+    [Fact]
     public void Windows_ScoreEveryTokenAfterTheFirstExactlyOnce()
     {
         foreach (var (count, window, stride) in new[] { (2, 5, 5), (100, 32, 12), (100, 32, 32), (33, 32, 1), (500, 511, 255) })
