@@ -9,7 +9,8 @@ namespace GqaService.Inference.Engine;
 /// <summary>
 /// The seam between integers and tensors: turns a <see cref="ScheduledBatch"/> into one decoder forward over the paged
 /// KV pool, with logits (final norm and classifier) only for the rows that sample, samples them in libtorch and copies out
-/// only their token ids. One dispose scope per step releases every temporary. Owns the sampler. Engine thread only.
+/// only their token ids. Rows that scoring requests score (<see cref="ScoringRows"/>) get logits too; their float64 negative
+/// log-likelihoods are copied out instead. One dispose scope per step releases every temporary. Owns the sampler. Engine thread only.
 /// </summary>
 internal sealed class ModelRunner(TransformerDecoder decoder, KvPool pool) : IStepRunner, IDisposable
 {

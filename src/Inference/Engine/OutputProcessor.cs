@@ -7,7 +7,8 @@ namespace GqaService.Inference.Engine;
 /// The output side of a step. Before it: which rows sample, with which parameters and which uniform draw of each request's
 /// own stream. After it: records in each block table what the step computed, then for every sampled token applies the stop
 /// rules (EOS, stop ids, stop strings, max tokens, context), detokenises, streams it, and finishes requests that are done.
-/// Engine thread only.
+/// Scoring requests (<see cref="PromptScoring"/>) never sample: their scored rows are added up, and they finish once their
+/// prompt is computed. Engine thread only.
 /// </summary>
 internal sealed class OutputProcessor(RequestRegistry requests, EngineMetrics metrics, TimeProvider time, IReadOnlySet<int> eosTokenIds, int maxContext)
 {
