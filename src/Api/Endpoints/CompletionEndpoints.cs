@@ -59,7 +59,7 @@ public static class CompletionEndpoints
         if (prepared is null)
         {
             services.Telemetry.RecordOutcome(shape.Endpoint, RequestOutcome.Invalid);
-            return ProblemResults.Validation(errors.ToDictionary());
+            return ProblemResults.Validation(errors);
         }
         return await services.Runner.RunAsync(prepared, shape, context);
     }
@@ -73,7 +73,7 @@ public static class CompletionEndpoints
         if (prepared is null)
         {
             services.Telemetry.RecordOutcome(shape.Endpoint, RequestOutcome.Invalid);
-            return ProblemResults.Validation(errors.ToDictionary());
+            return ProblemResults.Validation(errors);
         }
         return await services.Runner.RunAsync(prepared, shape, context);
     }

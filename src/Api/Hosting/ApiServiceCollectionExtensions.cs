@@ -23,7 +23,8 @@ public static class ApiServiceCollectionExtensions
         services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
         {
-            context.ProblemDetails.Extensions.TryAdd("trace_id", context.HttpContext.TraceIdentifier);
+            context.ProblemDetails.Extensions.TryAdd(ApiErrors.TraceMember, context.HttpContext.TraceIdentifier);
+            ApiErrors.Complete(context.ProblemDetails);
             Observability.ClientErrorLogMiddleware.Remember(context);
         });
         services.AddExceptionHandler<ApiExceptionHandler>();
