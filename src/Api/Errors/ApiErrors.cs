@@ -20,7 +20,7 @@ public static class ApiErrors
     public static ProblemDetails Problem(int status, string title, string? detail, string? param = null, string? code = null,
         IReadOnlyDictionary<string, object?>? extensions = null)
     {
-        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail };
+        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail, Type = TypeUri(status) };
         foreach (var (key, value) in extensions ?? new Dictionary<string, object?>())
         {
             problem.Extensions[key] = value;
@@ -63,6 +63,27 @@ public static class ApiErrors
         var code = problem.Extensions.TryGetValue(CodeMember, out var named) && named is string text ? text : OpenAiErrorTypes.DefaultCode(status);
         problem.Extensions[ErrorMember] = new OpenAiError { Message = message, Type = OpenAiErrorTypes.ForStatus(status), Param = param, Code = code };
     }
+
+    /// <summary>The RFC 9110 (or 6585) section of a status, as ASP.NET's own problems name it; null for others (the writer's default).</summary>
+    private static string? TypeUri(int status) => status switch
+    {
+        400 => "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+        401 => "https://tools.ietf.org/html/rfc9110#section-15.5.2",
+        404 => "https://tools.ietf.org/html/rfc9110#section-15.5.5",
+        405 => "https://tools.ietf.org/html/rfc9110#section-15.5.6",
+        408 => "https://tools.ietf.org/html/rfc9110#section-15.5.9",
+        409 => "https://tools.ietf.org/html/rfc9110#section-15.5.10",
+        411 => "https://tools.ietf.org/html/rfc9110#section-15.5.12",
+        413 => "https://tools.ietf.org/html/rfc9110#section-15.5.14",
+        414 => "https://tools.ietf.org/html/rfc9110#section-15.5.15",
+        415 => "https://tools.ietf.org/html/rfc9110#section-15.5.16",
+        429 => "https://tools.ietf.org/html/rfc6585#section-4",
+        431 => "https://tools.ietf.org/html/rfc6585#section-5",
+        500 => "https://tools.ietf.org/html/rfc9110#section-15.6.1",
+        503 => "https://tools.ietf.org/html/rfc9110#section-15.6.4",
+        505 => "https://tools.ietf.org/html/rfc9110#section-15.6.6",
+        _ => null,
+    };
 
     /// <summary>"max_tokens: must lie in 1..4096 (got 0). temperature: ...": every field's messages, the field first (the body's alone).</summary>
     private static string Message(IDictionary<string, string[]> errors) => string.Join(" ", errors.SelectMany(field =>

@@ -40,5 +40,7 @@ public static class ApiServiceCollectionExtensions
     {
         json.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         json.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        // The web defaults read "10" as 10; OpenAI refuses a number sent as a string, and so does this service (naming the field).
+        json.NumberHandling = JsonNumberHandling.Strict;
     }
 }
