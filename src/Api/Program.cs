@@ -38,6 +38,7 @@ static WebApplication BuildServer(ServeSettings settings)
     app.MapHealth();
     app.MapPrometheusScrapingEndpoint("/metrics");
     app.MapV1();
+    app.MapTokenizer();
     return app;
 }
 

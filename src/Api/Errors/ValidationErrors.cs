@@ -12,6 +12,9 @@ public sealed class ValidationErrors
 
     public bool Any => _errors.Count > 0;
 
+    /// <summary>Messages added so far (over every field).</summary>
+    public int Count { get; private set; }
+
     /// <summary>The code of the first error (<see cref="ValidationCodes"/>).</summary>
     public string Code { get; private set; } = ValidationCodes.InvalidValue;
 
@@ -26,6 +29,7 @@ public sealed class ValidationErrors
             _errors[field] = messages = [];
         }
         messages.Add(message);
+        Count++;
     }
 
     public Dictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);

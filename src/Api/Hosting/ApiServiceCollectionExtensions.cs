@@ -36,6 +36,14 @@ public static class ApiServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>Options writing what the endpoints write (for documents built outside a request: Swagger examples).</summary>
+    internal static JsonSerializerOptions WireFormat()
+    {
+        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        UseWireFormat(json);
+        return json;
+    }
+
     private static void UseWireFormat(JsonSerializerOptions json)
     {
         json.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;

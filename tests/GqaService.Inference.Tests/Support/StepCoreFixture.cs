@@ -45,7 +45,7 @@ internal sealed class StepCoreFixture : IDisposable
     public string Submit(int promptLength, int maxTokens, string? session = null, DateTimeOffset? deadline = null, string? id = null, IReadOnlyList<int>? prompt = null)
     {
         id ??= $"r{_arrivals + 1}";
-        if (session is not null && !Leases.TryAcquire(session))
+        if (session is not null && !Leases.TryAcquire(new("", session)))
         {
             throw new SessionBusyException(session);
         }
@@ -101,7 +101,7 @@ internal sealed class StepCoreFixture : IDisposable
     private void OnCompleted(ActiveRequest request)
     {
         Completed.Add(request.Id);
-        if (request.Sequence.Request.SessionId is { } session)
+        if (request.Sequence.Request.Session is { } session)
         {
             Leases.Release(session);
         }
