@@ -55,7 +55,9 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problemDetails,
                 : ValidationErrors.Single(field, $"The request body is not valid JSON (line {json.LineNumber + 1}, byte {json.BytePositionInLine + 1}).",
                     ValidationCodes.InvalidJson);
         }
-        var requestType = context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.RequestType;
+        // The exception-handler middleware has cleared the endpoint by now; its feature keeps the one that threw.
+        var endpoint = context.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? context.GetEndpoint();
+        var requestType = endpoint?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.RequestType;
         var expected = JsonFieldTypes.Describe(requestType, field);
         return ValidationErrors.Single(field, expected is null
             ? "has the wrong JSON type or an out-of-range value."

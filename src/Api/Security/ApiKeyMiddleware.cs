@@ -32,7 +32,7 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, IOptionsMonitor<Api
         {
             HttpContext = context,
             ProblemDetails = ApiErrors.Problem(StatusCodes.Status401Unauthorized, "A valid API key is required.",
-                "Send 'Authorization: Bearer <key>' with one of the configured keys.", code: "invalid_api_key"),
+                "A valid API key is required: send 'Authorization: Bearer <key>' with one of the configured keys.", code: "invalid_api_key"),
         });
     }
 

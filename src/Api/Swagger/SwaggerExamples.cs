@@ -43,7 +43,7 @@ internal static class SwaggerExamples
     private static ProblemDetails? Example(string status) => status switch
     {
         "400" => ApiErrors.Validation(ValidationErrors.Single("max_tokens", "must lie in 1..4096 (got 100000).")),
-        "401" => ApiErrors.Problem(401, "A valid API key is required.", "Send 'Authorization: Bearer <key>' with one of the configured keys.", code: "invalid_api_key"),
+        "401" => ApiErrors.Problem(401, "A valid API key is required.", "A valid API key is required: send 'Authorization: Bearer <key>' with one of the configured keys.", code: "invalid_api_key"),
         "404" => ApiErrors.Problem(404, "Session not found.", "There is no session 'story-1'.", "id", "session_not_found"),
         "409" => ApiErrors.Problem(409, "The session is busy.", "Session 'story-1' already runs a request.", "session_id", "session_busy",
             new Dictionary<string, object?> { ["session_id"] = "story-1" }),
