@@ -19,6 +19,8 @@ internal static class RequestMapper
 
     public static PreparedGeneration? Completion(CompletionRequest body, RequestOrigin origin, IInferenceEngine engine, ValidationErrors errors)
     {
+        // What the service cannot do at all is said first (and is the error's param), before what is wrong with the prompt.
+        UnsupportedFields.Check(body.OtherFields, body.N ?? 1, errors);
         var promptIds = PromptResolver.FromPrompt(body.Prompt, engine, errors);
         return Build(body, origin, engine, promptIds, body.MaxTokens, RequestFieldNames.Completion, errors);
     }
@@ -26,6 +28,7 @@ internal static class RequestMapper
     public static PreparedGeneration? Chat(ChatCompletionRequest body, RequestOrigin origin, IInferenceEngine engine, IChatTemplate template,
         ValidationErrors errors)
     {
+        UnsupportedFields.Check(body.OtherFields, body.N ?? 1, errors);
         var promptIds = PromptResolver.FromMessages(body.Messages, engine, template, errors);
         var (maxTokens, fields) = body.MaxCompletionTokens is not null
             ? (body.MaxCompletionTokens, RequestFieldNames.ChatCompletionTokens)
@@ -40,7 +43,6 @@ internal static class RequestMapper
         {
             errors.Add("n", $"only n=1 is supported (got {count}).");
         }
-        UnsupportedFields.Check(body.OtherFields, body.N ?? 1, errors);
         var limits = engine.Limits;
         var request = new GenerationRequest
         {
