@@ -145,6 +145,39 @@ public sealed class SessionStoreTests
             list);
     }
 
+    [Fact]
+    public void Two_tenants_using_one_id_get_two_sessions_and_neither_reaches_the_others()
+    {
+        var mine = store.GetOrCreate(new("tenant-a", "chat"));
+        Assert.True(cache.Pool.TryExtend(mine.Sequence, KvCacheFixture.Range(100, 20)));
+        store.MarkIdle(mine);
+
+        var theirs = store.GetOrCreate(new("tenant-b", "chat"));
+
+        Assert.NotSame(mine, theirs);
+        Assert.Equal(0, theirs.Sequence.Length);
+        Assert.False(store.TryGet(new("", "chat"), out _));
+        Assert.True(store.Remove(new("tenant-b", "chat")));
+        Assert.False(store.Remove(new("tenant-b", "chat")));
+        Assert.True(store.TryGet(new("tenant-a", "chat"), out var kept));
+        Assert.Same(mine, kept);
+        Assert.Equal(20, kept.Sequence.Length);
+        Assert.Equal([("tenant-a", "chat")], store.List(bytesPerBlock: 1).Select(s => (s.Tenant, s.SessionId)));
+    }
+
+    [Fact]
+    public void A_busy_session_of_one_tenant_leaves_the_same_id_free_for_another()
+    {
+        var leases = new SessionLeases();
+        var tenantStore = new SessionStore(cache.Allocator, cache.Index, BlockSize, clock, leases);
+        var busy = tenantStore.GetOrCreate(new("tenant-a", "chat"));
+        tenantStore.MarkActive(busy);
+
+        Assert.True(leases.TryAcquire(new("tenant-b", "chat")));
+        Assert.False(leases.TryAcquire(new("tenant-a", "chat")));
+        Assert.Throws<SessionBusyException>(() => tenantStore.Remove(new("tenant-a", "chat")));
+    }
+
     private Session Idle(string id, int tokens)
     {
         clock.Advance(TimeSpan.FromSeconds(1));
