@@ -163,6 +163,31 @@ public sealed class BadInputTableTests(TinyEngineServer server) : IClassFixture<
         Assert.Equal(0, memory.GetProperty("sessions").GetArrayLength());
     }
 
+    [Theory]
+    [InlineData("GET /v1/models HTTP/1.1 trailing-garbage")]
+    [InlineData("GET /v1/models HTTP/9.9")]
+    [InlineData("G\u0001T /v1/models HTTP/1.1")]
+    public async Task MalformedRequestLine_KestrelsOwn400_CarriesTheProblemAndErrorObject(string requestLine)
+    {
+        var address = new Uri(server.BaseUrl);
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(address.Host, address.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"{requestLine}\r\nHost: x\r\n\r\n"));
+
+        // Kestrel closes the connection after a rejection, so the whole answer is everything until EOF.
+        var answer = await new StreamReader(stream, Encoding.UTF8).ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        var (head, body) = (answer[..answer.IndexOf("\r\n\r\n", StringComparison.Ordinal)], answer[(answer.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..]);
+        Assert.Matches(@"^HTTP/1\.1 (400|505) ", head);
+        Assert.Contains("Content-Type: application/problem+json", head);
+        Assert.Contains($"Content-Length: {Encoding.UTF8.GetByteCount(body)}", head);
+        var problem = System.Text.Json.JsonDocument.Parse(body).RootElement;
+        Assert.Equal(int.Parse(head[9..12], System.Globalization.CultureInfo.InvariantCulture), problem.GetProperty("status").GetInt32());
+        Assert.Equal("invalid_request_error", problem.GetProperty("error").GetProperty("type").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, problem.GetProperty("error").GetProperty("param").ValueKind);
+    }
+
     [Fact]
     public void Table_HasAtLeastSixtyRows() => Assert.True(Rows.Count >= 60, $"{Rows.Count} rows");
 

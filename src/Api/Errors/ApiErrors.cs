@@ -35,7 +35,10 @@ public static class ApiErrors
 
     public static HttpValidationProblemDetails Validation(ValidationErrors errors)
     {
-        var problem = new HttpValidationProblemDetails(errors.ToDictionary()) { Status = StatusCodes.Status400BadRequest, Title = ValidationTitle };
+        var problem = new HttpValidationProblemDetails(errors.ToDictionary())
+        {
+            Status = StatusCodes.Status400BadRequest, Title = ValidationTitle, Type = TypeUri(StatusCodes.Status400BadRequest),
+        };
         problem.Detail = Message(problem.Errors);
         problem.Extensions[CodeMember] = errors.Code;
         Complete(problem);

@@ -37,6 +37,9 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problemDetails,
         BadHttpRequestException bad => ApiErrors.Problem(bad.StatusCode, "Bad request.", bad.Message),
         InvalidGenerationRequestException invalid => ApiErrors.Validation(ValidationErrors.From(invalid.Errors)),
         SessionBusyException busy => ApiErrors.Problem(StatusCodes.Status409Conflict, "The session is busy.", busy.Message, "session_id", "session_busy"),
+        // The engine's limits and tokenizer exist once the model is loaded; before (or after shutdown) a caller can retry.
+        EngineUnavailableException unavailable => ApiErrors.Problem(StatusCodes.Status503ServiceUnavailable, "The engine is not serving.",
+            unavailable.Message, code: "engine_unavailable"),
         _ => ApiErrors.Problem(StatusCodes.Status500InternalServerError, "An unexpected error occurred.", null),
     };
 

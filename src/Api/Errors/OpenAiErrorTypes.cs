@@ -12,6 +12,8 @@ public static class OpenAiErrorTypes
     {
         StatusCodes.Status401Unauthorized => Authentication,
         StatusCodes.Status429TooManyRequests => RateLimit,
+        // An HTTP version the server does not speak is the client's to change, whatever its 5xx number says.
+        StatusCodes.Status505HttpVersionNotsupported => InvalidRequest,
         >= 500 => Server,
         _ => InvalidRequest,
     };

@@ -9,7 +9,7 @@ public static class ProblemResults
     public static ValidationProblem Validation(ValidationErrors errors)
     {
         var problem = ApiErrors.Validation(errors);
-        return TypedResults.ValidationProblem(problem.Errors, problem.Detail, title: problem.Title, extensions: problem.Extensions);
+        return TypedResults.ValidationProblem(problem.Errors, problem.Detail, title: problem.Title, type: problem.Type, extensions: problem.Extensions);
     }
 
     public static ProblemHttpResult Overloaded(HttpContext context, EngineOverloadedException exception)
