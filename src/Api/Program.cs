@@ -1,5 +1,6 @@
 using GqaService.Api.Cli;
 using GqaService.Api.Endpoints;
+using GqaService.Api.Errors;
 using GqaService.Api.Hosting;
 using GqaService.Api.Observability;
 using GqaService.Inference;
@@ -17,6 +18,7 @@ static WebApplication BuildServer(ServeSettings settings)
         : [$"--contentRoot={AppContext.BaseDirectory}", .. settings.HostArguments];
     var builder = WebApplication.CreateBuilder(hostArguments);
     builder.Configuration.AddInMemoryCollection(settings.Configuration);
+    builder.WebHost.ConfigureKestrel(kestrel => kestrel.UseProblemBodiesForRejections());
     builder.Services.AddInference(builder.Configuration);
     builder.Services.ResolveEnginePaths(builder.Configuration);
     builder.Services.AddApi();
@@ -36,6 +38,7 @@ static WebApplication BuildServer(ServeSettings settings)
     app.MapHealth();
     app.MapPrometheusScrapingEndpoint("/metrics");
     app.MapV1();
+    app.MapTokenizer();
     return app;
 }
 

@@ -125,8 +125,10 @@ public sealed class StreamingTests
         var body = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("\"code\":\"deadline_exceeded\"", body);
-        Assert.Contains("\"type\":\"timeout\"", body);
+        var error = ServerSentEvents.Payloads(body)[^1];
+        Assert.Equal(503, error.GetProperty("status").GetInt32());
+        Assert.Equal("deadline_exceeded", error.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal("server_error", error.GetProperty("error").GetProperty("type").GetString());
         Assert.EndsWith("data: [DONE]\n\n", body);
     }
 

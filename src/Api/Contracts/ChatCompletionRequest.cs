@@ -4,7 +4,7 @@ namespace GqaService.Api.Contracts;
 public sealed class ChatCompletionRequest : CompletionRequestBase
 {
     /// <summary>The conversation so far; at least one message.</summary>
-    public IReadOnlyList<ChatMessageInput>? Messages { get; init; }
+    public IReadOnlyList<ChatMessageInput?>? Messages { get; init; }
 
     /// <summary>Newer name for max_tokens; wins when both are given.</summary>
     /// <example>64</example>

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace GqaService.Api.Contracts;
 
 /// <summary>One message of a chat request.</summary>
@@ -11,4 +14,8 @@ public sealed class ChatMessageInput
     public MessageContent? Content { get; init; }
 
     public string? Name { get; init; }
+
+    /// <summary>Fields not named above (tool_calls, tool_call_id, ... are refused by name).</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? OtherFields { get; init; }
 }

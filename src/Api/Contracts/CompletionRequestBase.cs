@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace GqaService.Api.Contracts;
 
 /// <summary>Fields shared by /v1/completions and /v1/chat/completions (OpenAI names, snake_case on the wire).</summary>
@@ -58,4 +61,8 @@ public abstract class CompletionRequestBase
     /// <summary>Extension: each choice (and each streamed chunk) carries the generated token ids.</summary>
     /// <example>false</example>
     public bool? ReturnTokenIds { get; init; }
+
+    /// <summary>Every field not named above: known-but-unsupported ones are refused by name, unknown ones ignored (as OpenAI does).</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? OtherFields { get; init; }
 }

@@ -55,11 +55,11 @@ public static class CompletionEndpoints
     {
         var shape = TextCompletionShape.Instance;
         var errors = new ValidationErrors();
-        var prepared = RequestMapper.Completion(request, sessionId, NewId(shape.IdPrefix), services.Engine, errors);
+        var prepared = RequestMapper.Completion(request, Origin(shape.IdPrefix, sessionId, context), services.Engine, errors);
         if (prepared is null)
         {
             services.Telemetry.RecordOutcome(shape.Endpoint, RequestOutcome.Invalid);
-            return ProblemResults.Validation(errors.ToDictionary());
+            return ProblemResults.Validation(errors);
         }
         return await services.Runner.RunAsync(prepared, shape, context);
     }
@@ -69,14 +69,15 @@ public static class CompletionEndpoints
     {
         var shape = ChatCompletionShape.Instance;
         var errors = new ValidationErrors();
-        var prepared = RequestMapper.Chat(request, sessionId, NewId(shape.IdPrefix), services.Engine, services.ChatTemplate, errors);
+        var prepared = RequestMapper.Chat(request, Origin(shape.IdPrefix, sessionId, context), services.Engine, services.ChatTemplate, errors);
         if (prepared is null)
         {
             services.Telemetry.RecordOutcome(shape.Endpoint, RequestOutcome.Invalid);
-            return ProblemResults.Validation(errors.ToDictionary());
+            return ProblemResults.Validation(errors);
         }
         return await services.Runner.RunAsync(prepared, shape, context);
     }
 
-    private static string NewId(string prefix) => prefix + Guid.NewGuid().ToString("N");
+    private static RequestOrigin Origin(string idPrefix, string? sessionHeader, HttpContext context) =>
+        new(idPrefix + Guid.NewGuid().ToString("N"), sessionHeader, Security.ApiCaller.Of(context).Tenant);
 }

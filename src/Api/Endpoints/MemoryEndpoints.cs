@@ -12,9 +12,11 @@ public static class MemoryEndpoints
         v1.MapGet("/memory", GetMemory)
             .WithName("GetMemory")
             .WithTags("Memory")
-            .WithSummary("KV-cache pool, per-session use, fragmentation, GQA saving over MHA, process memory.");
+            .WithSummary("KV-cache pool, the caller's sessions, fragmentation, GQA saving over MHA, process memory.");
         return v1;
     }
 
-    public static Ok<MemoryReport> GetMemory([FromServices] IInferenceEngine engine) => TypedResults.Ok(engine.GetMemorySnapshot().ToReport());
+    /// <summary>The pool totals are everyone's; the sessions listed are only the caller's tenant's.</summary>
+    public static Ok<MemoryReport> GetMemory([FromServices] IInferenceEngine engine, HttpContext context) =>
+        TypedResults.Ok(engine.GetMemorySnapshot(Security.ApiCaller.Of(context).Tenant).ToReport());
 }

@@ -13,9 +13,19 @@ public static class ModelEndpoints
             .WithName("ListModels")
             .WithTags("Models")
             .WithSummary("The served model (OpenAI list shape, plus its GQA architecture).");
+        v1.MapGet("/models/{**id}", GetModel)
+            .WithName("GetModel")
+            .WithTags("Models")
+            .WithSummary("One model by id (OpenAI's models.retrieve): the served one, or 404.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return v1;
     }
 
     public static Ok<ModelList> ListModels([FromServices] IInferenceEngine engine, [FromServices] TimeProvider time) =>
         TypedResults.Ok(new ModelList([engine.Model.ToCard(time.GetUtcNow().ToUnixTimeSeconds())]));
+
+    public static Results<Ok<ModelCard>, ProblemHttpResult> GetModel(string id, [FromServices] IInferenceEngine engine, [FromServices] TimeProvider time) =>
+        id == engine.Model.Id
+            ? TypedResults.Ok(engine.Model.ToCard(time.GetUtcNow().ToUnixTimeSeconds()))
+            : Errors.ProblemResults.ModelNotFound(id, engine.Model.Id);
 }

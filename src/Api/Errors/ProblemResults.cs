@@ -3,49 +3,57 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace GqaService.Api.Errors;
 
-/// <summary>The problem-details answers of the generation endpoints, one place for titles and status codes.</summary>
+/// <summary>The problem-details answers of the endpoints, one place for titles, status codes, params and codes (shaped by <see cref="ApiErrors"/>).</summary>
 public static class ProblemResults
 {
-    public static ValidationProblem Validation(Dictionary<string, string[]> errors) =>
-        TypedResults.ValidationProblem(errors, title: "The request is invalid.");
+    public static ValidationProblem Validation(ValidationErrors errors)
+    {
+        var problem = ApiErrors.Validation(errors);
+        return TypedResults.ValidationProblem(problem.Errors, problem.Detail, title: problem.Title, type: problem.Type, extensions: problem.Extensions);
+    }
 
     public static ProblemHttpResult Overloaded(HttpContext context, EngineOverloadedException exception)
     {
         var seconds = Math.Max(1, (int)Math.Ceiling(exception.RetryAfter.TotalSeconds));
         context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return TypedResults.Problem(exception.Message, statusCode: StatusCodes.Status429TooManyRequests,
-            title: "The engine is overloaded; retry later.", extensions: new Dictionary<string, object?> { ["retry_after_seconds"] = seconds });
+        return Result(StatusCodes.Status429TooManyRequests, "The engine is overloaded; retry later.", exception.Message, code: "engine_overloaded",
+            extensions: new Dictionary<string, object?> { ["retry_after_seconds"] = seconds });
     }
 
     public static ProblemHttpResult SessionBusy(SessionBusyException exception) =>
-        TypedResults.Problem(exception.Message, statusCode: StatusCodes.Status409Conflict, title: "The session is busy.",
-            extensions: new Dictionary<string, object?> { ["session_id"] = exception.SessionId });
+        Result(StatusCodes.Status409Conflict, "The session is busy.", exception.Message, "session_id", "session_busy",
+            new Dictionary<string, object?> { ["session_id"] = exception.SessionId });
 
     /// <summary>The engine's deadline passed; a non-streamed request that had already produced tokens must not claim it never started.</summary>
     public static ProblemHttpResult Timeout(string engineMessage, int tokensProduced = 0) => tokensProduced == 0
-        ? TypedResults.Problem(engineMessage, statusCode: StatusCodes.Status503ServiceUnavailable,
-            title: "The request timed out before generation started.", extensions: new Dictionary<string, object?> { ["code"] = GenerationFailed.DeadlineExceeded })
-        : TypedResults.Problem(
+        ? Result(StatusCodes.Status503ServiceUnavailable, "The request timed out before generation started.", engineMessage, code: GenerationFailed.DeadlineExceeded)
+        : Result(StatusCodes.Status503ServiceUnavailable, "The request timed out during generation.",
             $"{engineMessage} It had produced {tokensProduced} generated tokens; the partial output was discarded. Ask for fewer max_tokens, or stream.",
-            statusCode: StatusCodes.Status503ServiceUnavailable, title: "The request timed out during generation.",
-            extensions: new Dictionary<string, object?> { ["code"] = GenerationFailed.DeadlineExceeded });
+            code: GenerationFailed.DeadlineExceeded);
 
     /// <summary>Conditions of load or time (deadline, KV exhausted, shutdown) are 503: retrying later can succeed. Anything else is 500.</summary>
     public static ProblemHttpResult EngineFailed(string code, string message) =>
-        TypedResults.Problem(message, statusCode: code is "deadline_exceeded" or "kv_cache_exhausted" or "shutting_down"
-                ? StatusCodes.Status503ServiceUnavailable
-                : StatusCodes.Status500InternalServerError,
-            title: "The engine could not complete the request.", extensions: new Dictionary<string, object?> { ["code"] = code });
+        Result(EngineFailureStatus(code), "The engine could not complete the request.", message, code: code);
+
+    public static int EngineFailureStatus(string code) => code is "deadline_exceeded" or "kv_cache_exhausted" or "shutting_down"
+        ? StatusCodes.Status503ServiceUnavailable
+        : StatusCodes.Status500InternalServerError;
 
     public static ProblemHttpResult Unavailable(EngineUnavailableException exception) =>
-        TypedResults.Problem(exception.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The engine is not serving.");
+        Result(StatusCodes.Status503ServiceUnavailable, "The engine is not serving.", exception.Message, code: "engine_unavailable");
 
-    public static ProblemHttpResult ClientClosed() =>
-        TypedResults.Problem("The client closed the request.", statusCode: 499, title: "Client closed request.");
+    public static ProblemHttpResult ClientClosed() => Result(499, "Client closed request.", "The client closed the request.");
 
-    public static ProblemHttpResult NotReady() =>
-        TypedResults.Problem("The model is still loading.", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not ready.");
+    public static ProblemHttpResult NotReady() => Result(StatusCodes.Status503ServiceUnavailable, "Not ready.", "The model is still loading.", code: "not_ready");
 
+    /// <summary>404 for a session that does not exist for the caller's tenant (another tenant's looks exactly the same).</summary>
     public static ProblemHttpResult SessionNotFound(string id) =>
-        TypedResults.Problem($"There is no session '{id}'.", statusCode: StatusCodes.Status404NotFound, title: "Session not found.");
+        Result(StatusCodes.Status404NotFound, "Session not found.", $"There is no session '{id}'.", "id", "session_not_found");
+
+    public static ProblemHttpResult ModelNotFound(string id, string served) =>
+        Result(StatusCodes.Status404NotFound, "Model not found.", $"The model '{id}' does not exist; this service serves '{served}'.", "model", "model_not_found");
+
+    private static ProblemHttpResult Result(int status, string title, string? detail, string? param = null, string? code = null,
+        IReadOnlyDictionary<string, object?>? extensions = null) =>
+        TypedResults.Problem(ApiErrors.Problem(status, title, detail, param, code, extensions));
 }

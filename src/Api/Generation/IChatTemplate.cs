@@ -8,6 +8,7 @@ public interface IChatTemplate
     bool RendersSpecialTokens => false;
 
     /// <summary>Throws <see cref="GqaService.Inference.Templating.TemplateRenderException"/> when the template refuses the
-    /// conversation (e.g. roles that do not alternate); the endpoint answers 400 naming <c>messages</c>.</summary>
-    string Render(IReadOnlyList<ChatTurn> messages);
+    /// conversation (e.g. roles that do not alternate); the endpoint answers 400 naming <c>messages</c>. The chat endpoint
+    /// always asks for the generation prompt (the model answers next); <c>/tokenize</c> may leave it off.</summary>
+    string Render(IReadOnlyList<ChatTurn> messages, bool addGenerationPrompt = true);
 }

@@ -14,5 +14,5 @@ public sealed class ModelChatTemplate(IInferenceEngine engine) : IChatTemplate
 
     public bool RendersSpecialTokens => _template.Value.RendersSpecialTokens;
 
-    public string Render(IReadOnlyList<ChatTurn> messages) => _template.Value.Render(messages);
+    public string Render(IReadOnlyList<ChatTurn> messages, bool addGenerationPrompt = true) => _template.Value.Render(messages, addGenerationPrompt);
 }

@@ -13,7 +13,8 @@ namespace GqaService.Api.Generation;
 /// </summary>
 internal static class PromptResolver
 {
-    public static IReadOnlyList<int>? FromPrompt(PromptInput? prompt, IInferenceEngine engine, ValidationErrors errors, string field = "prompt")
+    public static IReadOnlyList<int>? FromPrompt(PromptInput? prompt, IInferenceEngine engine, ValidationErrors errors, string field = "prompt",
+        bool addBos = true)
     {
         if (prompt is null)
         {
@@ -29,32 +30,34 @@ internal static class PromptResolver
             errors.Add(field, "must not be empty.");
             return null;
         }
-        return Encode(prompt.Text, engine, field, errors);
+        return Encode(prompt.Text, engine, field, errors, addBos);
     }
 
-    public static IReadOnlyList<int>? FromMessages(IReadOnlyList<ChatMessageInput>? messages, IInferenceEngine engine, IChatTemplate template, ValidationErrors errors)
+    /// <summary>
+    /// The conversation as the token ids the engine runs: every message checked (null, not an object, a missing or unknown
+    /// role, missing or empty content, unsupported fields: each a 400 naming <c>messages[i]</c>), rendered with the chat
+    /// template and encoded. The chat endpoint and <c>/tokenize</c> both come here, so what one shows the other runs.
+    /// </summary>
+    public static IReadOnlyList<int>? FromMessages(IReadOnlyList<ChatMessageInput?>? messages, IInferenceEngine engine, IChatTemplate template,
+        ValidationErrors errors, bool addGenerationPrompt = true)
     {
         if (messages is null || messages.Count == 0)
         {
-            errors.Add("messages", "must contain at least one message.");
+            errors.Add("messages", "must contain at least one message.", messages is null ? ValidationCodes.MissingRequired : ValidationCodes.InvalidValue);
             return null;
         }
         var turns = new List<ChatTurn>(messages.Count);
         var valid = true;
         for (var i = 0; i < messages.Count; i++)
         {
-            var role = messages[i].Role?.ToLowerInvariant();
-            if (role is null || !PlainChatTemplate.Roles.Contains(role))
+            if (Turn(messages[i], i, errors) is { } turn)
             {
-                errors.Add($"messages[{i}].role", $"must be one of {string.Join(", ", PlainChatTemplate.Roles)} (got '{messages[i].Role}').");
+                turns.Add(turn);
+            }
+            else
+            {
                 valid = false;
             }
-            if (messages[i].Content is null)
-            {
-                errors.Add($"messages[{i}].content", "is required.");
-                valid = false;
-            }
-            turns.Add(new ChatTurn(role ?? "user", messages[i].Content?.Text ?? ""));
         }
         if (!valid)
         {
@@ -63,7 +66,7 @@ internal static class PromptResolver
         string prompt;
         try
         {
-            prompt = template.Render(turns);
+            prompt = template.Render(turns, addGenerationPrompt);
         }
         catch (TemplateRenderException error)
         {
@@ -74,6 +77,36 @@ internal static class PromptResolver
         }
         // A template that writes its own BOS (most real ones do) must not get a second one from the tokenizer.
         return Encode(prompt, engine, "messages", errors, addBos: !template.RendersSpecialTokens);
+    }
+
+    /// <summary>One message as a turn, or null with its errors added.</summary>
+    private static ChatTurn? Turn(ChatMessageInput? message, int index, ValidationErrors errors)
+    {
+        var field = $"messages[{index}]";
+        if (message is null)
+        {
+            errors.Add(field, "must be a message object ({\"role\": ..., \"content\": ...}), not null.", ValidationCodes.InvalidType);
+            return null;
+        }
+        var errorsBefore = errors.Count;
+        var role = message.Role?.ToLowerInvariant();
+        if (role is null || !PlainChatTemplate.Roles.Contains(role))
+        {
+            errors.Add($"{field}.role", message.Role is null
+                ? $"is required: one of {string.Join(", ", PlainChatTemplate.Roles)}."
+                : $"must be one of {string.Join(", ", PlainChatTemplate.Roles)} (got '{message.Role}').",
+                message.Role is null ? ValidationCodes.MissingRequired : ValidationCodes.InvalidValue);
+        }
+        if (message.Content is null)
+        {
+            errors.Add($"{field}.content", "is required: a string or an array of text parts.", ValidationCodes.MissingRequired);
+        }
+        else if (message.Content.Text.Length == 0)
+        {
+            errors.Add($"{field}.content", "must not be empty.");
+        }
+        UnsupportedFields.CheckMessage(message.OtherFields, index, errors);
+        return errors.Count == errorsBefore ? new ChatTurn(role!, message.Content!.Text) : null;
     }
 
     private static IReadOnlyList<int>? Encode(string text, IInferenceEngine engine, string field, ValidationErrors errors, bool addBos = true)

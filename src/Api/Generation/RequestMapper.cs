@@ -17,24 +17,26 @@ internal static class RequestMapper
     /// <summary>OpenAI's default temperature is 1; send 0 for greedy decoding.</summary>
     public const float DefaultTemperature = 1f;
 
-    public static PreparedGeneration? Completion(CompletionRequest body, string? sessionHeader, string requestId, IInferenceEngine engine,
-        ValidationErrors errors)
+    public static PreparedGeneration? Completion(CompletionRequest body, RequestOrigin origin, IInferenceEngine engine, ValidationErrors errors)
     {
+        // What the service cannot do at all is said first (and is the error's param), before what is wrong with the prompt.
+        UnsupportedFields.Check(body.OtherFields, body.N ?? 1, errors);
         var promptIds = PromptResolver.FromPrompt(body.Prompt, engine, errors);
-        return Build(body, sessionHeader, requestId, engine, promptIds, body.MaxTokens, RequestFieldNames.Completion, errors);
+        return Build(body, origin, engine, promptIds, body.MaxTokens, RequestFieldNames.Completion, errors);
     }
 
-    public static PreparedGeneration? Chat(ChatCompletionRequest body, string? sessionHeader, string requestId, IInferenceEngine engine,
-        IChatTemplate template, ValidationErrors errors)
+    public static PreparedGeneration? Chat(ChatCompletionRequest body, RequestOrigin origin, IInferenceEngine engine, IChatTemplate template,
+        ValidationErrors errors)
     {
+        UnsupportedFields.Check(body.OtherFields, body.N ?? 1, errors);
         var promptIds = PromptResolver.FromMessages(body.Messages, engine, template, errors);
         var (maxTokens, fields) = body.MaxCompletionTokens is not null
             ? (body.MaxCompletionTokens, RequestFieldNames.ChatCompletionTokens)
             : (body.MaxTokens, RequestFieldNames.Chat);
-        return Build(body, sessionHeader, requestId, engine, promptIds, maxTokens, fields, errors);
+        return Build(body, origin, engine, promptIds, maxTokens, fields, errors);
     }
 
-    private static PreparedGeneration? Build(CompletionRequestBase body, string? sessionHeader, string requestId, IInferenceEngine engine,
+    private static PreparedGeneration? Build(CompletionRequestBase body, RequestOrigin origin, IInferenceEngine engine,
         IReadOnlyList<int>? promptIds, int? maxTokens, RequestFieldNames fields, ValidationErrors errors)
     {
         if (body.N is { } count && count != 1)
@@ -46,7 +48,7 @@ internal static class RequestMapper
         var defaults = engine.Model.GenerationDefaults;
         var request = new GenerationRequest
         {
-            RequestId = requestId,
+            RequestId = origin.RequestId,
             PromptTokenIds = promptIds ?? [],
             MaxTokens = maxTokens ?? (defaults.MaxNewTokens is { } suggested ? Math.Min(suggested, limits.MaxTokens) : limits.DefaultMaxTokens),
             Sampling = new SamplingParameters
@@ -59,7 +61,8 @@ internal static class RequestMapper
             IgnoreEos = body.IgnoreEos ?? false,
             StopSequences = body.Stop?.Sequences ?? [],
             StopTokenIds = body.StopTokenIds ?? [],
-            SessionId = SessionId(body.SessionId, sessionHeader, errors),
+            SessionId = SessionId(body.SessionId, origin.SessionHeader, errors),
+            Tenant = origin.Tenant,
             Fields = fields,
         };
         foreach (var error in GenerationRequestValidator.Validate(request, limits))
@@ -78,11 +81,14 @@ internal static class RequestMapper
         return new PreparedGeneration(request, stream, stream && (body.StreamOptions?.IncludeUsage ?? false), body.ReturnTokenIds ?? false);
     }
 
-    /// <summary>The body's session_id, else the X-Session-Id header (what the reverse proxy routes on); both given must agree.</summary>
+    /// <summary>
+    /// The body's session_id, else the X-Session-Id header (what the reverse proxy routes on); both given must agree. An empty
+    /// header counts as none; any value given is checked by the validator (charset and length), never trimmed into shape.
+    /// </summary>
     private static string? SessionId(string? fromBody, string? fromHeader, ValidationErrors errors)
     {
-        var body = string.IsNullOrWhiteSpace(fromBody) ? null : fromBody;
-        var header = string.IsNullOrWhiteSpace(fromHeader) ? null : fromHeader;
+        var body = fromBody;
+        var header = string.IsNullOrEmpty(fromHeader) ? null : fromHeader;
         if (body is not null && header is not null && body != header)
         {
             errors.Add(RequestFieldNames.SessionId, $"differs from the X-Session-Id header ('{body}' vs '{header}').");

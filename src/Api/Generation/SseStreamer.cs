@@ -1,5 +1,7 @@
 using System.Text.Json;
 using GqaService.Api.Contracts;
+using GqaService.Api.Errors;
+using Microsoft.AspNetCore.Mvc;
 using GqaService.Api.Observability;
 using GqaService.Inference.Engine;
 
@@ -8,13 +10,16 @@ namespace GqaService.Api.Generation;
 /// <summary>
 /// Streams one admitted generation as OpenAI chunks: (chat: a role chunk), one chunk per token, a final chunk with
 /// finish_reason, the usage chunk (choices: []) when asked, then [DONE]. A failure after the start becomes
-/// <c>data: {"error":{...}}</c> then [DONE]. A client that leaves ends the loop and cancels the engine request.
+/// a problem with its <c>error</c> object, <c>data: {"type":…,"error":{…}}</c>, then [DONE]. A client that leaves ends the loop and cancels the engine request.
 /// </summary>
 internal sealed class SseStreamer<TResponse, TChunk>(ActiveGeneration generation, PreparedGeneration prepared,
     ICompletionShape<TResponse, TChunk> shape, ResponseHeader header, JsonSerializerOptions json, ILogger logger)
 {
+    private string? _traceId;
+
     public async Task WriteAsync(HttpContext context, GenerationEvent first)
     {
+        _traceId = context.TraceIdentifier;
         using (generation)
         {
             SseWriter.PrepareHeaders(context.Response);
@@ -46,6 +51,14 @@ internal sealed class SseStreamer<TResponse, TChunk>(ActiveGeneration generation
         }
     }
 
+    /// <summary>A failure after the stream started: the same problem a non-streamed request would get, error object included.</summary>
+    private ProblemDetails StreamError(string code, string message)
+    {
+        var problem = ApiErrors.Problem(ProblemResults.EngineFailureStatus(code), "The engine could not complete the request.", message, code: code);
+        problem.Extensions[ApiErrors.TraceMember] = _traceId;
+        return problem;
+    }
+
     private async Task FinishAsync(SseWriter sse, GenerationEvent? last)
     {
         switch (last)
@@ -64,18 +77,12 @@ internal sealed class SseStreamer<TResponse, TChunk>(ActiveGeneration generation
                 break;
             case GenerationFailed failed:
                 CompletionLog.EngineFailed(logger, prepared.Request.RequestId, failed.Code, failed.Message);
-                var late = failed.Code == GenerationFailed.DeadlineExceeded;
-                await sse.WriteAsync(new StreamError(new StreamErrorBody { Message = failed.Message, Type = late ? "timeout" : "server_error", Code = failed.Code }));
-                generation.Complete(late ? RequestOutcome.Timeout : RequestOutcome.EngineFailed);
+                await sse.WriteAsync(StreamError(failed.Code, failed.Message));
+                generation.Complete(failed.Code == GenerationFailed.DeadlineExceeded ? RequestOutcome.Timeout : RequestOutcome.EngineFailed);
                 break;
             default:
                 // Cancelled behind the client's back, or the engine closed the stream without a final event.
-                await sse.WriteAsync(new StreamError(new StreamErrorBody
-                {
-                    Message = "The engine ended the stream without finishing.",
-                    Type = "server_error",
-                    Code = "stream_incomplete",
-                }));
+                await sse.WriteAsync(StreamError("stream_incomplete", "The engine ended the stream without finishing."));
                 generation.Complete(RequestOutcome.EngineFailed);
                 break;
         }

@@ -23,7 +23,8 @@ public static class ApiServiceCollectionExtensions
         services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
         {
-            context.ProblemDetails.Extensions.TryAdd("trace_id", context.HttpContext.TraceIdentifier);
+            context.ProblemDetails.Extensions.TryAdd(ApiErrors.TraceMember, context.HttpContext.TraceIdentifier);
+            ApiErrors.Complete(context.ProblemDetails);
             Observability.ClientErrorLogMiddleware.Remember(context);
         });
         services.AddExceptionHandler<ApiExceptionHandler>();
@@ -35,9 +36,19 @@ public static class ApiServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>Options writing what the endpoints write (for documents built outside a request: Swagger examples).</summary>
+    internal static JsonSerializerOptions WireFormat()
+    {
+        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        UseWireFormat(json);
+        return json;
+    }
+
     private static void UseWireFormat(JsonSerializerOptions json)
     {
         json.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         json.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        // The web defaults read "10" as 10; OpenAI refuses a number sent as a string, and so does this service (naming the field).
+        json.NumberHandling = JsonNumberHandling.Strict;
     }
 }

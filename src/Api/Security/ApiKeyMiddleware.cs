@@ -1,19 +1,28 @@
-using Microsoft.AspNetCore.Mvc;
 using System.Security.Cryptography;
 using System.Text;
+using GqaService.Api.Errors;
 using GqaService.Api.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace GqaService.Api.Security;
 
-/// <summary>With Api:ApiKeys set, every request outside <see cref="OpenPaths"/> needs <c>Authorization: Bearer &lt;key&gt;</c> (401 otherwise).</summary>
+/// <summary>
+/// With Api:ApiKeys set, every request outside <see cref="OpenPaths"/> needs <c>Authorization: Bearer &lt;key&gt;</c> (401
+/// otherwise) and is served for that key's tenant (<see cref="ApiCaller"/>); with no keys every request is the one tenant "".
+/// </summary>
 internal sealed class ApiKeyMiddleware(RequestDelegate next, IOptionsMonitor<ApiOptions> options, IProblemDetailsService problemDetails)
 {
     public async Task InvokeAsync(HttpContext context)
     {
         var keys = options.CurrentValue.ApiKeys;
-        if (keys.Length == 0 || OpenPaths.Contains(context.Request.Path) || IsAuthorized(BearerToken(context.Request), keys))
+        if (keys.Length == 0 || OpenPaths.Contains(context.Request.Path))
         {
+            await next(context);
+            return;
+        }
+        if (MatchingKey(BearerToken(context.Request), keys) is { } key)
+        {
+            context.Features.Set(ApiCaller.ForKey(key));
             await next(context);
             return;
         }
@@ -22,12 +31,8 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, IOptionsMonitor<Api
         await problemDetails.WriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status401Unauthorized,
-                Title = "A valid API key is required.",
-                Detail = "Send 'Authorization: Bearer <key>' with one of the configured keys.",
-            },
+            ProblemDetails = ApiErrors.Problem(StatusCodes.Status401Unauthorized, "A valid API key is required.",
+                "A valid API key is required: send 'Authorization: Bearer <key>' with one of the configured keys.", code: "invalid_api_key"),
         });
     }
 
@@ -37,18 +42,21 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, IOptionsMonitor<Api
         return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
     }
 
-    private static bool IsAuthorized(string? token, string[] keys)
+    private static string? MatchingKey(string? token, string[] keys)
     {
         if (string.IsNullOrEmpty(token))
         {
-            return false;
+            return null;
         }
         var presented = Encoding.UTF8.GetBytes(token);
-        var match = false;
+        string? match = null;
         foreach (var key in keys)
         {
             // Compare against every key in constant time so timing reveals neither which key nor how much matched.
-            match |= CryptographicOperations.FixedTimeEquals(presented, Encoding.UTF8.GetBytes(key));
+            if (CryptographicOperations.FixedTimeEquals(presented, Encoding.UTF8.GetBytes(key)))
+            {
+                match = key;
+            }
         }
         return match;
     }

@@ -1,4 +1,4 @@
-using Microsoft.AspNetCore.Mvc;
+using GqaService.Api.Errors;
 using System.Globalization;
 using System.Threading.RateLimiting;
 using GqaService.Api.Hosting;
@@ -7,7 +7,11 @@ using Microsoft.Extensions.Options;
 
 namespace GqaService.Api.Security;
 
-/// <summary>Optional fixed-window limit per API key (or per remote IP without one): Api:RateLimit:PermitsPerMinute, 0 = off.</summary>
+/// <summary>
+/// Optional fixed-window limit (Api:RateLimit:PermitsPerMinute, 0 = off) per authenticated tenant when API keys are on, per
+/// remote address when they are off. The partition never comes from what the client merely sends: an invented bearer
+/// token is refused (keys on) or ignored (keys off), so it cannot buy a fresh window.
+/// </summary>
 public static class RateLimiting
 {
     public const string PolicyName = "per-key";
@@ -26,8 +30,8 @@ public static class RateLimiting
         {
             return RateLimitPartition.GetNoLimiter("off");
         }
-        var token = ApiKeyMiddleware.BearerToken(context.Request);
-        var partition = token is not null ? $"key:{token}" : $"ip:{context.Connection.RemoteIpAddress}";
+        var caller = ApiCaller.Of(context);
+        var partition = caller.Authenticated ? $"tenant:{caller.Tenant}" : $"ip:{context.Connection.RemoteIpAddress}";
         return RateLimitPartition.GetFixedWindowLimiter(partition, _ => new FixedWindowRateLimiterOptions
         {
             PermitLimit = permits,
@@ -45,12 +49,9 @@ public static class RateLimiting
         await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status429TooManyRequests,
-                Title = "Rate limit exceeded.",
-                Detail = $"Too many requests for this key; retry in {seconds} s.",
-            },
+            ProblemDetails = ApiErrors.Problem(StatusCodes.Status429TooManyRequests, "Rate limit exceeded.",
+                $"Too many requests for this key or address; retry in {seconds} s.", code: "rate_limit_exceeded",
+                extensions: new Dictionary<string, object?> { ["retry_after_seconds"] = seconds }),
         });
     }
 }

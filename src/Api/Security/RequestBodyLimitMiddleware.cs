@@ -1,4 +1,4 @@
-using Microsoft.AspNetCore.Mvc;
+using GqaService.Api.Errors;
 using GqaService.Api.Hosting;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -24,12 +24,8 @@ internal sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptionsM
             await problemDetails.WriteAsync(new ProblemDetailsContext
             {
                 HttpContext = context,
-                ProblemDetails = new ProblemDetails
-                {
-                    Status = StatusCodes.Status413PayloadTooLarge,
-                    Title = "The request body is too large.",
-                    Detail = $"The body is {length} bytes; the limit is {limit} bytes.",
-                },
+                ProblemDetails = ApiErrors.Problem(StatusCodes.Status413PayloadTooLarge, "The request body is too large.",
+                    $"The body is {length} bytes; the limit is {limit} bytes.", "body"),
             });
             return;
         }

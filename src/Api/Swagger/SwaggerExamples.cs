@@ -1,4 +1,7 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using GqaService.Api.Errors;
+using Microsoft.AspNetCore.Mvc;
 
 namespace GqaService.Api.Swagger;
 
@@ -29,20 +32,38 @@ internal static class SwaggerExamples
         "data: {\"id\":\"chatcmpl-9b1e7d\",\"object\":\"chat.completion.chunk\",\"created\":1767225600,\"model\":\"stories260K\",\"choices\":[{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}]}\n\n" +
         "data: [DONE]\n\n";
 
-    /// <summary>One problem per status, as the service writes them (snake_case, trace_id, errors keyed by the JSON field).</summary>
-    public static JsonNode? Problem(string status) => status switch
+    /// <summary>
+    /// One problem per status, built by <see cref="ApiErrors"/> exactly as the service writes it (snake_case, trace_id, errors
+    /// keyed by the JSON field, OpenAI's error object).
+    /// </summary>
+    public static JsonNode? Problem(string status) => Example(status) is { } problem
+        ? JsonSerializer.SerializeToNode(WithTrace(problem), WireFormat)
+        : null;
+
+    private static ProblemDetails? Example(string status) => status switch
     {
-        "400" => Parse("""{ "type": "https://tools.ietf.org/html/rfc9110#section-15.5.1", "title": "The request is invalid.", "status": 400, "errors": { "max_tokens": ["must be at most 4096 (got 100000)."] }, "trace_id": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }"""),
-        "401" => Parse("""{ "type": "https://tools.ietf.org/html/rfc9110#section-15.5.2", "title": "A valid API key is required.", "status": 401, "detail": "Send 'Authorization: Bearer <key>' with one of the configured keys.", "trace_id": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }"""),
-        "404" => Parse("""{ "type": "https://tools.ietf.org/html/rfc9110#section-15.5.5", "title": "Session not found.", "status": 404, "detail": "There is no session 'story-1'.", "trace_id": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }"""),
-        "409" => Parse("""{ "type": "https://tools.ietf.org/html/rfc9110#section-15.5.10", "title": "The session is busy.", "status": 409, "detail": "Session 'story-1' already runs a request.", "session_id": "story-1", "trace_id": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }"""),
-        "413" => Parse("""{ "type": "https://tools.ietf.org/html/rfc9110#section-15.5.14", "title": "The request body is too large.", "status": 413, "detail": "The body is 2000000 bytes; the limit is 1048576 bytes.", "trace_id": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }"""),
-        "415" => Parse("""{ "type": "https://tools.ietf.org/html/rfc9110#section-15.5.16", "title": "Unsupported Media Type", "status": 415, "trace_id": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }"""),
-        "429" => Parse("""{ "type": "https://tools.ietf.org/html/rfc6585#section-4", "title": "The engine is overloaded; retry later.", "status": 429, "detail": "256 requests are already waiting.", "retry_after_seconds": 2, "trace_id": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }"""),
-        "500" => Parse("""{ "type": "https://tools.ietf.org/html/rfc9110#section-15.6.1", "title": "The engine could not complete the request.", "status": 500, "detail": "The engine failed; see the service log.", "code": "engine_failed", "trace_id": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }"""),
-        "503" => Parse("""{ "type": "https://tools.ietf.org/html/rfc9110#section-15.6.4", "title": "The request timed out before generation started.", "status": 503, "detail": "The request deadline (Inference:RequestTimeoutSeconds = 300) passed before its first token.", "code": "deadline_exceeded", "trace_id": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }"""),
+        "400" => ApiErrors.Validation(ValidationErrors.Single("max_tokens", "must lie in 1..4096 (got 100000).")),
+        "401" => ApiErrors.Problem(401, "A valid API key is required.", "A valid API key is required: send 'Authorization: Bearer <key>' with one of the configured keys.", code: "invalid_api_key"),
+        "404" => ApiErrors.Problem(404, "Session not found.", "There is no session 'story-1'.", "id", "session_not_found"),
+        "409" => ApiErrors.Problem(409, "The session is busy.", "Session 'story-1' already runs a request.", "session_id", "session_busy",
+            new Dictionary<string, object?> { ["session_id"] = "story-1" }),
+        "413" => ApiErrors.Problem(413, "The request body is too large.", "The body is 2000000 bytes; the limit is 1048576 bytes.", "body"),
+        "415" => ApiErrors.Problem(415, "Unsupported Media Type", "Expected a supported JSON media type but got \"text/plain\"."),
+        "429" => ApiErrors.Problem(429, "The engine is overloaded; retry later.", "The waiting queue is full (256 requests).", code: "engine_overloaded",
+            extensions: new Dictionary<string, object?> { ["retry_after_seconds"] = 2 }),
+        "500" => ApiErrors.Problem(500, "The engine could not complete the request.", "The engine failed; see the service log.", code: "engine_failed"),
+        "503" => ApiErrors.Problem(503, "The request timed out before generation started.",
+            "The request passed its deadline before it could start.", code: "deadline_exceeded"),
         _ => null,
     };
+
+    private static ProblemDetails WithTrace(ProblemDetails problem)
+    {
+        problem.Extensions[ApiErrors.TraceMember] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        return problem;
+    }
+
+    private static readonly JsonSerializerOptions WireFormat = Hosting.ApiServiceCollectionExtensions.WireFormat();
 
     private static JsonNode Parse(string json) => JsonNode.Parse(json)!;
 }

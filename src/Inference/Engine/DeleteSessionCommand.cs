@@ -1,3 +1,3 @@
 namespace GqaService.Inference.Engine;
 
-internal sealed record DeleteSessionCommand(string SessionId, TaskCompletionSource<bool> Done) : EngineCommand;
+internal sealed record DeleteSessionCommand(KvCache.SessionKey Session, TaskCompletionSource<bool> Done) : EngineCommand;

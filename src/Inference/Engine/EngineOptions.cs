@@ -46,8 +46,8 @@ public sealed class EngineOptions
     [Range(1, 4096)]
     public int MaxStopSequenceLength { get; set; } = 256;
 
-    [Range(1, 4096)]
-    public int MaxSessionIdLength { get; set; } = 256;
+    [Range(1, Limits.SessionIds.MaxLength)]
+    public int MaxSessionIdLength { get; set; } = Limits.SessionIds.MaxLength;
 
     /// <summary>0 means the model's own context length; otherwise a smaller cap.</summary>
     [Range(0, 1 << 20)]

@@ -19,6 +19,8 @@ public sealed record GenerationRequest
     /// <summary>Who the request is served for (the API key's tenant; empty when keys are off, i.e. one tenant). Sessions
     /// and cached prefixes are never shared across tenants.</summary>
     public string Tenant { get; init; } = "";
+    /// <summary>The session this request runs in, as its tenant owns it; null without a session id.</summary>
+    public KvCache.SessionKey? Session => SessionId is null ? null : new(Tenant, SessionId);
     /// <summary>Absolute deadline; the request is cancelled (and reported) when it passes.</summary>
     public DateTimeOffset? Deadline { get; init; }
     /// <summary>When set, the request scores its prompt (perplexity) instead of generating; <see cref="MaxTokens"/> is then 1.</summary>

@@ -26,12 +26,23 @@ public interface IInferenceEngine
     /// </summary>
     GenerationHandle Submit(GenerationRequest request);
 
+    /// <summary>The whole pool, every tenant's sessions included (operators and tests; never shown to a tenant as is).</summary>
     MemorySnapshot GetMemorySnapshot();
 
-    IReadOnlyList<SessionInfo> ListSessions();
+    /// <summary>The pool as <paramref name="tenant"/> may see it: the totals, and only its own sessions.</summary>
+    MemorySnapshot GetMemorySnapshot(string tenant)
+    {
+        var all = GetMemorySnapshot();
+        return all with { Sessions = [.. all.Sessions.Where(s => s.Tenant == tenant)] };
+    }
 
-    SessionInfo? GetSession(string sessionId);
+    /// <summary>The sessions of <paramref name="tenant"/> (<c>""</c> when API keys are off); another tenant's are never listed.</summary>
+    IReadOnlyList<SessionInfo> ListSessions(string tenant);
 
-    /// <summary>Releases a session's KV blocks. False when there is no such session; throws <see cref="SessionBusyException"/> while it runs.</summary>
-    Task<bool> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken = default);
+    /// <summary>The tenant's session of that id; null when it has none (whether or not another tenant uses the id).</summary>
+    SessionInfo? GetSession(string tenant, string sessionId);
+
+    /// <summary>Releases a session of <paramref name="tenant"/>. False when it has no such session (another tenant's is never
+    /// touched); throws <see cref="SessionBusyException"/> while it runs.</summary>
+    Task<bool> DeleteSessionAsync(string tenant, string sessionId, CancellationToken cancellationToken = default);
 }

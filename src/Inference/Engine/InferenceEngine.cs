@@ -117,10 +117,10 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
             var seconds = Math.Clamp(Math.Ceiling(_meanRequestSeconds * excess / _options.MaxSequencesPerStep), 1, 300);
             throw new EngineOverloadedException($"The waiting queue is full ({_options.MaxWaitingRequests} requests).", TimeSpan.FromSeconds(seconds));
         }
-        if (request.SessionId is { } sessionId && !_sessionLeases.TryAcquire(sessionId))
+        if (request.Session is { } session && !_sessionLeases.TryAcquire(session))
         {
             Interlocked.Decrement(ref _inFlight);
-            throw new SessionBusyException(sessionId);
+            throw new SessionBusyException(session.Id);
         }
         var events = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleWriter = true, SingleReader = true });
         var sequence = new Sequence(request, Interlocked.Increment(ref _arrivals), _time.GetUtcNow());
@@ -129,7 +129,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
         if (!_commands.Writer.TryWrite(new SubmitCommand(active)))
         {
             Interlocked.Decrement(ref _inFlight);
-            if (request.SessionId is { } busy)
+            if (request.Session is { } busy)
             {
                 _sessionLeases.Release(busy);
             }
@@ -140,18 +140,20 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
 
     public MemorySnapshot GetMemorySnapshot() => Metrics.Latest;
 
-    public IReadOnlyList<SessionInfo> ListSessions() => Metrics.Latest.Sessions;
+    public IReadOnlyList<SessionInfo> ListSessions(string tenant) => Metrics.Latest.Sessions.Where(s => s.Tenant == tenant).ToList();
 
-    public SessionInfo? GetSession(string sessionId) => Metrics.Latest.Sessions.FirstOrDefault(s => s.SessionId == sessionId);
+    public SessionInfo? GetSession(string tenant, string sessionId) =>
+        Metrics.Latest.Sessions.FirstOrDefault(s => s.Tenant == tenant && s.SessionId == sessionId);
 
-    public Task<bool> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken = default)
+    public Task<bool> DeleteSessionAsync(string tenant, string sessionId, CancellationToken cancellationToken = default)
     {
-        if (_sessionLeases.IsHeld(sessionId))
+        var session = new SessionKey(tenant, sessionId);
+        if (_sessionLeases.IsHeld(session))
         {
             throw new SessionBusyException(sessionId);
         }
         var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_commands.Writer.TryWrite(new DeleteSessionCommand(sessionId, done)))
+        if (!_commands.Writer.TryWrite(new DeleteSessionCommand(session, done)))
         {
             throw new EngineUnavailableException("The service is shutting down.");
         }
@@ -246,9 +248,9 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     private void OnRequestCompleted(ActiveRequest request)
     {
         Interlocked.Decrement(ref _inFlight);
-        if (request.Sequence.Request.SessionId is { } sessionId)
+        if (request.Sequence.Request.Session is { } session)
         {
-            _sessionLeases.Release(sessionId);
+            _sessionLeases.Release(session);
         }
         var seconds = (_time.GetUtcNow() - request.Sequence.SubmittedAt).TotalSeconds;
         _meanRequestSeconds = 0.9 * _meanRequestSeconds + 0.1 * seconds;

@@ -31,9 +31,9 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
         }
         var sequence = request.Sequence;
         var prompt = sequence.Request.PromptTokenIds;
-        if (sequence.Request.SessionId is { } sessionId)
+        if (sequence.Request.Session is { } sessionKey)
         {
-            var session = sessions.GetOrCreate(sessionId, sequence.Request.Tenant);
+            var session = sessions.GetOrCreate(sessionKey);
             sessions.Touch(session);
             sequence.Session = session;
             sequence.Kv = session.Sequence;
@@ -69,7 +69,7 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
     {
         try
         {
-            delete.Done.TrySetResult(sessions.Remove(delete.SessionId));
+            delete.Done.TrySetResult(sessions.Remove(delete.Session));
         }
         catch (Exception exception)
         {
@@ -191,7 +191,7 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
         if (sequence.Session is { } session)
         {
             // Still in the store unless it was evicted or deleted meanwhile (then its sequence is already empty).
-            if (sessions.TryGet(session.Id, out var current) && ReferenceEquals(current, session))
+            if (sessions.TryGet(session.Key, out var current) && ReferenceEquals(current, session))
             {
                 sessions.Touch(session);
             }

@@ -9,15 +9,20 @@ public sealed class Session
 {
     private readonly SessionLeases _leases;
 
-    internal Session(string id, KvSequence sequence, DateTimeOffset lastUsed, SessionLeases leases)
+    internal Session(SessionKey key, KvSequence sequence, DateTimeOffset lastUsed, SessionLeases leases)
     {
-        Id = id;
+        Key = key;
         Sequence = sequence;
         LastUsed = lastUsed;
         _leases = leases;
     }
 
-    public string Id { get; }
+    /// <summary>The tenant that created it and its id: only requests of that tenant reach it.</summary>
+    public SessionKey Key { get; }
+
+    public string Id => Key.Id;
+
+    public string Tenant => Key.Tenant;
 
     /// <summary>Empty once the session has been removed or evicted.</summary>
     public KvSequence Sequence { get; }
@@ -27,7 +32,7 @@ public sealed class Session
     internal void MarkUsed(DateTimeOffset now) => LastUsed = now;
 
     /// <summary>A request of this session is in flight (it holds the session's lease); active sessions are never evicted or removed.</summary>
-    public bool Active => _leases.IsHeld(Id);
+    public bool Active => _leases.IsHeld(Key);
 
     /// <summary>Its place in the store's least-recently-used order.</summary>
     internal LinkedListNode<Session>? RecencyNode { get; set; }

@@ -5,16 +5,16 @@ namespace GqaService.Inference.KvCache;
 /// <summary>
 /// The one record of which sessions are busy: a session is busy from the moment a request for it is accepted (on the
 /// caller's thread, so a second concurrent request gets its 409 at once) until that request's final event is queued for
-/// delivery. <see cref="Session.Active"/> reads it; eviction and removal skip busy sessions. Thread-safe.
+/// delivery. Keyed by tenant and id, so one tenant's busy session says nothing about another's. <see cref="Session.Active"/> reads it; eviction and removal skip busy sessions. Thread-safe.
 /// </summary>
 public sealed class SessionLeases
 {
-    private readonly ConcurrentDictionary<string, byte> _held = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<SessionKey, byte> _held = new();
 
     /// <summary>Takes the session; false when a request already holds it.</summary>
-    public bool TryAcquire(string sessionId) => _held.TryAdd(sessionId, 0);
+    public bool TryAcquire(SessionKey session) => _held.TryAdd(session, 0);
 
-    public void Release(string sessionId) => _held.TryRemove(sessionId, out _);
+    public void Release(SessionKey session) => _held.TryRemove(session, out _);
 
-    public bool IsHeld(string sessionId) => _held.ContainsKey(sessionId);
+    public bool IsHeld(SessionKey session) => _held.ContainsKey(session);
 }

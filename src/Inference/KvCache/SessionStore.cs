@@ -4,15 +4,17 @@ using GqaService.Inference.Engine;
 namespace GqaService.Inference.KvCache;
 
 /// <summary>
-/// Session id → <see cref="Session"/>, with least-recently-used eviction of idle sessions. Sessions are kept in the order
+/// (tenant, session id) → <see cref="Session"/>, with least-recently-used eviction of idle sessions. Sessions are kept in the order
 /// they were last used, so finding the eviction victim walks past busy sessions only, never the whole store.
 /// Evicting or removing a session only drops its block references: blocks it shares with running sequences
 /// (or other sessions) stay allocated, so the freed-block counts reported here are the blocks actually freed.
+/// A session is found only under the tenant that created it: another tenant naming the same id finds nothing (and gets a
+/// session of its own), so no caller can read, continue or remove another tenant's session.
 /// Not thread-safe: the single engine thread owns it.
 /// </summary>
 public sealed class SessionStore
 {
-    private readonly Dictionary<string, Session> sessions = new(StringComparer.Ordinal);
+    private readonly Dictionary<SessionKey, Session> sessions = [];
     private readonly LinkedList<Session> leastRecentFirst = new();
     private readonly TimeProvider time;
     private readonly SessionLeases leases;
@@ -39,26 +41,27 @@ public sealed class SessionStore
     /// <summary>Sessions looked at by eviction so far: what makes eviction's cost visible to tests.</summary>
     internal long SessionsVisited { get; private set; }
 
-    /// <summary>The existing session, or a new idle one with an empty sequence of <paramref name="tenant"/> (LastUsed = now).</summary>
-    public Session GetOrCreate(string id, string tenant = "")
+    /// <summary>The existing session, or a new idle one with an empty sequence of the key's tenant (LastUsed = now).</summary>
+    public Session GetOrCreate(SessionKey key)
     {
-        ArgumentException.ThrowIfNullOrEmpty(id);
-        if (!sessions.TryGetValue(id, out var session))
+        ArgumentNullException.ThrowIfNull(key.Tenant);
+        ArgumentException.ThrowIfNullOrEmpty(key.Id);
+        if (!sessions.TryGetValue(key, out var session))
         {
-            session = new Session(id, new KvSequence(Allocator, PrefixIndex, BlockSize, tenant), time.GetUtcNow(), leases);
-            sessions.Add(id, session);
+            session = new Session(key, new KvSequence(Allocator, PrefixIndex, BlockSize, key.Tenant), time.GetUtcNow(), leases);
+            sessions.Add(key, session);
             session.RecencyNode = leastRecentFirst.AddLast(session);
         }
         return session;
     }
 
-    public bool TryGet(string id, [NotNullWhen(true)] out Session? session) => sessions.TryGetValue(id, out session);
+    public bool TryGet(SessionKey key, [NotNullWhen(true)] out Session? session) => sessions.TryGetValue(key, out session);
 
     /// <summary>Takes the session's lease (a no-op when already held) and marks it used now.</summary>
     public void MarkActive(Session session)
     {
         EnsureOwned(session);
-        leases.TryAcquire(session.Id);
+        leases.TryAcquire(session.Key);
         Touch(session);
     }
 
@@ -66,7 +69,7 @@ public sealed class SessionStore
     public void MarkIdle(Session session)
     {
         EnsureOwned(session);
-        leases.Release(session.Id);
+        leases.Release(session.Key);
         Touch(session);
     }
 
@@ -80,27 +83,27 @@ public sealed class SessionStore
     }
 
     /// <summary>Drops the session and its block references; false when unknown; <see cref="SessionBusyException"/> when active.</summary>
-    public bool Remove(string id) => Remove(id, out _);
+    public bool Remove(SessionKey key) => Remove(key, out _);
 
-    public bool Remove(string id, out int freedBlocks)
+    public bool Remove(SessionKey key, out int freedBlocks)
     {
         freedBlocks = 0;
-        if (!sessions.TryGetValue(id, out var session))
+        if (!sessions.TryGetValue(key, out var session))
         {
             return false;
         }
         if (session.Active)
         {
-            throw new SessionBusyException(id);
+            throw new SessionBusyException(key.Id);
         }
         freedBlocks = Drop(session);
         return true;
     }
 
     /// <summary>Evicts the idle session with the oldest LastUsed; never an active one; false when none is idle.</summary>
-    public bool TryEvictLeastRecentlyUsed([NotNullWhen(true)] out string? evictedId) => TryEvictLeastRecentlyUsed(out evictedId, out _);
+    public bool TryEvictLeastRecentlyUsed([NotNullWhen(true)] out SessionKey? evicted) => TryEvictLeastRecentlyUsed(out evicted, out _);
 
-    public bool TryEvictLeastRecentlyUsed([NotNullWhen(true)] out string? evictedId, out int freedBlocks)
+    public bool TryEvictLeastRecentlyUsed([NotNullWhen(true)] out SessionKey? evicted, out int freedBlocks)
     {
         Session? oldest = null;
         for (var node = leastRecentFirst.First; node is not null && oldest is null; node = node.Next)
@@ -110,11 +113,11 @@ public sealed class SessionStore
         }
         if (oldest is null)
         {
-            evictedId = null;
+            evicted = null;
             freedBlocks = 0;
             return false;
         }
-        evictedId = oldest.Id;
+        evicted = oldest.Key;
         freedBlocks = Drop(oldest);
         return true;
     }
@@ -185,22 +188,23 @@ public sealed class SessionStore
         return session.Sequence.Blocks.Count(block => Allocator.RefCount(block) == 1);
     }
 
-    /// <summary>Sessions ordered by id; Blocks counts the blocks each references (shared ones in every session).</summary>
+    /// <summary>Every tenant's sessions ordered by tenant and id (callers show a tenant only its own); Blocks counts the blocks each references (shared ones in every session).</summary>
     public IReadOnlyList<SessionInfo> List(long bytesPerBlock) =>
         sessions.Values
-            .OrderBy(s => s.Id, StringComparer.Ordinal)
+            .OrderBy(s => s.Tenant, StringComparer.Ordinal).ThenBy(s => s.Id, StringComparer.Ordinal)
             .Select(s => new SessionInfo(
                 s.Id,
                 s.Sequence.Length,
                 s.Sequence.ReservedBlocks,
                 s.Sequence.ReservedBlocks * bytesPerBlock,
                 s.LastUsed,
-                s.Active))
+                s.Active,
+                s.Tenant))
             .ToList();
 
     private int Drop(Session session)
     {
-        sessions.Remove(session.Id);
+        sessions.Remove(session.Key);
         leastRecentFirst.Remove(session.RecencyNode!);
         session.RecencyNode = null;
         return session.Sequence.ReleaseAll();
@@ -209,9 +213,9 @@ public sealed class SessionStore
     private void EnsureOwned(Session session)
     {
         ArgumentNullException.ThrowIfNull(session);
-        if (!sessions.TryGetValue(session.Id, out var owned) || !ReferenceEquals(owned, session))
+        if (!sessions.TryGetValue(session.Key, out var owned) || !ReferenceEquals(owned, session))
         {
-            throw new InvalidOperationException($"Session '{session.Id}' is not (or no longer) in this store.");
+            throw new InvalidOperationException($"Session '{session.Id}' of tenant '{session.Tenant}' is not (or no longer) in this store.");
         }
     }
 }

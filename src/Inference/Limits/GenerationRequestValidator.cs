@@ -19,9 +19,9 @@ public static class GenerationRequestValidator
         }
         Sampling(request, limits, errors);
         Stops(request, limits, errors);
-        if (request.SessionId is { } session && (session.Length == 0 || session.Length > limits.MaxSessionIdLength))
+        if (request.SessionId is { } session && SessionIds.Problem(session, limits.MaxSessionIdLength) is { } problem)
         {
-            errors.Add(new(RequestFieldNames.SessionId, $"must be 1..{limits.MaxSessionIdLength} characters (got {session.Length})."));
+            errors.Add(new(RequestFieldNames.SessionId, problem));
         }
         if (request.Scoring is { } scoring)
         {

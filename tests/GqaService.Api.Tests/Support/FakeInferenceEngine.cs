@@ -77,13 +77,18 @@ internal sealed class FakeInferenceEngine : IInferenceEngine
 
     public MemorySnapshot GetMemorySnapshot() => Memory with { Sessions = Sessions.Values.ToList() };
 
-    public IReadOnlyList<SessionInfo> ListSessions() => Sessions.Values.ToList();
+    public IReadOnlyList<SessionInfo> ListSessions(string tenant) => Sessions.Values.Where(s => s.Tenant == tenant).ToList();
 
-    public SessionInfo? GetSession(string sessionId) => Sessions.GetValueOrDefault(sessionId);
+    public SessionInfo? GetSession(string tenant, string sessionId) =>
+        Sessions.TryGetValue(sessionId, out var session) && session.Tenant == tenant ? session : null;
 
-    public Task<bool> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken = default)
+    public Task<bool> DeleteSessionAsync(string tenant, string sessionId, CancellationToken cancellationToken = default)
     {
-        if (Sessions.TryGetValue(sessionId, out var session) && session.Active)
+        if (GetSession(tenant, sessionId) is not { } session)
+        {
+            return Task.FromResult(false);
+        }
+        if (session.Active)
         {
             throw new SessionBusyException(sessionId);
         }

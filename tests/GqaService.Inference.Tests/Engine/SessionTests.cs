@@ -20,7 +20,7 @@ public class SessionTests(ITestOutputHelper output)
         // Everything the first turn computed is reused: its prompt and all generated tokens but the last (never fed back).
         Assert.Equal(firstPrompt.Length + first.TokenIds.Count - 1, second.Finished!.Usage.CachedPromptTokens);
         Assert.Equal(fresh.TokenIds, second.TokenIds);
-        var session = harness.Engine.GetSession("s1");
+        var session = harness.Engine.GetSession("", "s1");
         Assert.NotNull(session);
         Assert.Equal(secondPrompt.Length + 49, session.Tokens);
     }
@@ -50,8 +50,8 @@ public class SessionTests(ITestOutputHelper output)
         await EngineHarness.CollectAsync(running);
 
         Assert.True(await harness.WaitForAsync(s => s.BlocksUsed > 0 && s.Sessions.Count == 1, TimeSpan.FromSeconds(2)));
-        Assert.True(await harness.Engine.DeleteSessionAsync("busy"));
-        Assert.False(await harness.Engine.DeleteSessionAsync("busy"));
+        Assert.True(await harness.Engine.DeleteSessionAsync("", "busy"));
+        Assert.False(await harness.Engine.DeleteSessionAsync("", "busy"));
         Assert.True(await harness.WaitForAsync(s => s.BlocksUsed == 0 && s.Sessions.Count == 0, TimeSpan.FromSeconds(2)));
     }
 

@@ -137,7 +137,7 @@ public sealed class StepCoreTests
         using var engine = new StepCoreFixture(totalBlocks: 16, blockSize: 4);
         var first = engine.Submit(promptLength: 6, maxTokens: 2, session: "chat");
         Assert.Throws<SessionBusyException>(() => engine.Submit(promptLength: 6, maxTokens: 2, session: "chat"));
-        Assert.True(engine.Sessions.TryGet("chat", out var session));
+        Assert.True(engine.Sessions.TryGet(new("", "chat"), out var session));
         Assert.True(session.Active);
 
         engine.RunToCompletion();

@@ -137,10 +137,10 @@ internal sealed class KvCacheFuzzRun(int seed, int blockSize, int hashMask, bool
 
     private void SessionTurn()
     {
-        var session = store.GetOrCreate($"s{random.Next(5)}", Pick(Tenants));
+        var session = store.GetOrCreate(new(Pick(Tenants), $"s{random.Next(5)}"));
         if (session.Active)
         {
-            Assert.Throws<SessionBusyException>(() => store.Remove(session.Id));
+            Assert.Throws<SessionBusyException>(() => store.Remove(session.Key));
             return;
         }
         var sequence = session.Sequence;
@@ -178,12 +178,12 @@ internal sealed class KvCacheFuzzRun(int seed, int blockSize, int hashMask, bool
         switch (random.Next(3))
         {
             case 0:
-                var freeable = idle.ToDictionary(s => s.Id, store.FreeableBlocks);
+                var freeable = idle.ToDictionary(s => s.Key, store.FreeableBlocks);
                 if (store.TryEvictLeastRecentlyUsed(out var evictedId, out var freed))
                 {
-                    var evicted = idle.Single(s => s.Id == evictedId);
+                    var evicted = idle.Single(s => s.Key == evictedId);
                     Assert.Equal(idle.Min(s => s.LastUsed), evicted.LastUsed);
-                    Assert.Equal(freeable[evictedId], freed);
+                    Assert.Equal(freeable[evictedId.Value], freed);
                     evictions++;
                 }
                 else
@@ -201,11 +201,11 @@ internal sealed class KvCacheFuzzRun(int seed, int blockSize, int hashMask, bool
             default:
                 if (idle.Count > 0)
                 {
-                    Assert.True(store.Remove(Pick(idle).Id));
+                    Assert.True(store.Remove(Pick(idle).Key));
                 }
                 break;
         }
-        Assert.All(activeSessions, s => Assert.True(store.TryGet(s.Id, out _)));
+        Assert.All(activeSessions, s => Assert.True(store.TryGet(s.Key, out _)));
     }
 
     private void Extend(KvSequence sequence, IReadOnlyList<int> tokens)

@@ -15,7 +15,7 @@ public sealed class KvMemoryAccountingTests
         var cache = new KvCacheFixture(totalBlocks: 16, BlockSize);
         var store = new SessionStore(cache.Allocator, cache.Index, BlockSize, new ManualTimeProvider());
         // Session: 10 tokens in blocks of 4 + 4 + 2.
-        var session = store.GetOrCreate("chat");
+        var session = store.GetOrCreate(new("", "chat"));
         Assert.True(cache.Pool.TryExtend(session.Sequence, KvCacheFixture.Range(0, 10)));
         // A fork that appended one token: shares blocks 0-1, copied block 2 and holds 3 positions in it.
         var appended = session.Sequence.Fork();

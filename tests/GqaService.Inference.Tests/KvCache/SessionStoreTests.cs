@@ -19,11 +19,11 @@ public sealed class SessionStoreTests
     [Fact]
     public void GetOrCreate_returns_the_same_session_and_marks_update_last_used()
     {
-        var created = store.GetOrCreate("a");
+        var created = store.GetOrCreate(new("", "a"));
         var start = clock.GetUtcNow();
         clock.Advance(TimeSpan.FromSeconds(5));
 
-        Assert.Same(created, store.GetOrCreate("a"));
+        Assert.Same(created, store.GetOrCreate(new("", "a")));
         Assert.Equal(start, created.LastUsed);
         store.MarkActive(created);
         Assert.True(created.Active);
@@ -32,9 +32,9 @@ public sealed class SessionStoreTests
         store.MarkIdle(created);
         Assert.False(created.Active);
         Assert.Equal(start.AddSeconds(6), created.LastUsed);
-        Assert.True(store.TryGet("a", out var found));
+        Assert.True(store.TryGet(new("", "a"), out var found));
         Assert.Same(created, found);
-        Assert.False(store.TryGet("b", out _));
+        Assert.False(store.TryGet(new("", "b"), out _));
     }
 
     [Fact]
@@ -50,13 +50,13 @@ public sealed class SessionStoreTests
         clock.Advance(TimeSpan.FromHours(1));
 
         Assert.True(store.TryEvictLeastRecentlyUsed(out var first, out var freed));
-        Assert.Equal("old", first);
+        Assert.Equal(new SessionKey("", "old"), first);
         Assert.Equal(2, freed);
         Assert.Empty(oldIdle.Sequence.Blocks);
         Assert.True(store.TryEvictLeastRecentlyUsed(out var second));
-        Assert.Equal("middle", second);
+        Assert.Equal(new SessionKey("", "middle"), second);
         Assert.True(store.TryEvictLeastRecentlyUsed(out var third));
-        Assert.Equal("new", third);
+        Assert.Equal(new SessionKey("", "new"), third);
         Assert.False(store.TryEvictLeastRecentlyUsed(out var none));
         Assert.Null(none);
 
@@ -95,13 +95,13 @@ public sealed class SessionStoreTests
         var session = Idle("a", tokens: 20);
         store.MarkActive(session);
 
-        var busy = Assert.Throws<SessionBusyException>(() => store.Remove("a"));
+        var busy = Assert.Throws<SessionBusyException>(() => store.Remove(new("", "a")));
 
         Assert.Equal("a", busy.SessionId);
         Assert.Equal(20, session.Sequence.Length);
         store.MarkIdle(session);
-        Assert.True(store.Remove("a"));
-        Assert.False(store.Remove("a"));
+        Assert.True(store.Remove(new("", "a")));
+        Assert.False(store.Remove(new("", "a")));
         Assert.Equal(32, cache.Allocator.FreeBlocks);
         Assert.Throws<InvalidOperationException>(() => store.MarkActive(session));
     }
@@ -110,7 +110,7 @@ public sealed class SessionStoreTests
     public void Evicting_a_session_shared_with_a_live_sequence_frees_only_its_unshared_blocks()
     {
         var prompt = KvCacheFixture.Range(0, 40);
-        var session = store.GetOrCreate("s");
+        var session = store.GetOrCreate(new("", "s"));
         Assert.True(cache.Pool.TryExtend(session.Sequence, prompt));
         var running = cache.Prefilled([.. prompt[..32], 77, 78], out var reused);
         Assert.Equal(32, reused);
@@ -145,10 +145,43 @@ public sealed class SessionStoreTests
             list);
     }
 
+    [Fact]
+    public void Two_tenants_using_one_id_get_two_sessions_and_neither_reaches_the_others()
+    {
+        var mine = store.GetOrCreate(new("tenant-a", "chat"));
+        Assert.True(cache.Pool.TryExtend(mine.Sequence, KvCacheFixture.Range(100, 20)));
+        store.MarkIdle(mine);
+
+        var theirs = store.GetOrCreate(new("tenant-b", "chat"));
+
+        Assert.NotSame(mine, theirs);
+        Assert.Equal(0, theirs.Sequence.Length);
+        Assert.False(store.TryGet(new("", "chat"), out _));
+        Assert.True(store.Remove(new("tenant-b", "chat")));
+        Assert.False(store.Remove(new("tenant-b", "chat")));
+        Assert.True(store.TryGet(new("tenant-a", "chat"), out var kept));
+        Assert.Same(mine, kept);
+        Assert.Equal(20, kept.Sequence.Length);
+        Assert.Equal([("tenant-a", "chat")], store.List(bytesPerBlock: 1).Select(s => (s.Tenant, s.SessionId)));
+    }
+
+    [Fact]
+    public void A_busy_session_of_one_tenant_leaves_the_same_id_free_for_another()
+    {
+        var leases = new SessionLeases();
+        var tenantStore = new SessionStore(cache.Allocator, cache.Index, BlockSize, clock, leases);
+        var busy = tenantStore.GetOrCreate(new("tenant-a", "chat"));
+        tenantStore.MarkActive(busy);
+
+        Assert.True(leases.TryAcquire(new("tenant-b", "chat")));
+        Assert.False(leases.TryAcquire(new("tenant-a", "chat")));
+        Assert.Throws<SessionBusyException>(() => tenantStore.Remove(new("tenant-a", "chat")));
+    }
+
     private Session Idle(string id, int tokens)
     {
         clock.Advance(TimeSpan.FromSeconds(1));
-        var session = store.GetOrCreate(id);
+        var session = store.GetOrCreate(new("", id));
         Assert.True(cache.Pool.TryExtend(session.Sequence, KvCacheFixture.Range(id[0] * 100, tokens)));
         store.MarkIdle(session);
         return session;

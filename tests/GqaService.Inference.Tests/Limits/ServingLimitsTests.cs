@@ -61,9 +61,9 @@ public class ServingLimitsTests(ITestOutputHelper output)
             Assert.InRange(outcome.TokenIds.Count, 0, request.MaxTokens);
             Assert.True(request.PromptTokenIds.Count + outcome.TokenIds.Count <= LimitCase.ContextCap, $"case {i} ran past the context cap");
         }
-        foreach (var session in harness.Engine.ListSessions())
+        foreach (var session in harness.Engine.ListSessions(""))
         {
-            Assert.True(await harness.Engine.DeleteSessionAsync(session.SessionId));
+            Assert.True(await harness.Engine.DeleteSessionAsync("", session.SessionId));
         }
         Assert.True(await harness.WaitForAsync(s => s.BlocksUsed == 0, TimeSpan.FromSeconds(2)), "blocks leaked");
     }

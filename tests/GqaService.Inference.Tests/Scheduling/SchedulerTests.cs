@@ -60,7 +60,7 @@ public sealed class SchedulerTests
         Assert.Equal(5, engine.Allocator.UsedBlocks);
 
         var r = engine.Submit(promptLength: 24, maxTokens: 1, id: "big");
-        Assert.True(engine.Sessions.TryGet("chat", out var chat));
+        Assert.True(engine.Sessions.TryGet(new("", "chat"), out var chat));
         var next = engine.Submit(promptLength: 0, maxTokens: 1, session: "chat", id: "next-turn", prompt: [.. chat.Sequence.Tokens, 5, 6, 7]);
         var step = engine.Step()!;
 
@@ -97,7 +97,7 @@ public sealed class SchedulerTests
             engine.RunToCompletion();
         }
         engine.Clock.Advance(TimeSpan.FromSeconds(1));
-        Assert.True(engine.Sessions.TryGet("a", out var a));
+        Assert.True(engine.Sessions.TryGet(new("", "a"), out var a));
         engine.Sessions.Touch(a); // a is now the most recently used
         Assert.Equal(6, engine.Allocator.UsedBlocks);
 
@@ -125,7 +125,7 @@ public sealed class SchedulerTests
         for (var i = 0; i < busy + sessions; i++)
         {
             clock.Advance(TimeSpan.FromSeconds(1));
-            var session = store.GetOrCreate($"s{i}");
+            var session = store.GetOrCreate(new("", $"s{i}"));
             Assert.True(cache.Pool.TryExtend(session.Sequence, [i % 50, 1, 2]));
             if (i < busy)
             {
@@ -136,7 +136,7 @@ public sealed class SchedulerTests
         var order = new List<string>();
         while (store.TryEvictLeastRecentlyUsed(out var evicted))
         {
-            order.Add(evicted);
+            order.Add(evicted.Value.Id);
         }
 
         Assert.Equal(Enumerable.Range(busy, sessions).Select(i => $"s{i}"), order);
@@ -153,7 +153,7 @@ public sealed class SchedulerTests
         for (var i = 0; i < 3000; i++)
         {
             clock.Advance(TimeSpan.FromSeconds(1));
-            store.MarkIdle(store.GetOrCreate($"s{i}"));
+            store.MarkIdle(store.GetOrCreate(new("", $"s{i}")));
         }
 
         // The oldest 1000 are more than 1999.5 s old.

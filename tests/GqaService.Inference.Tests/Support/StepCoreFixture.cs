@@ -47,7 +47,7 @@ internal sealed class StepCoreFixture : IDisposable
         IReadOnlyList<int>? prompt = null, string tenant = "")
     {
         id ??= $"r{_arrivals + 1}";
-        if (session is not null && !Leases.TryAcquire(session))
+        if (session is not null && !Leases.TryAcquire(new("", session)))
         {
             throw new SessionBusyException(session);
         }
@@ -104,7 +104,7 @@ internal sealed class StepCoreFixture : IDisposable
     private void OnCompleted(ActiveRequest request)
     {
         Completed.Add(request.Id);
-        if (request.Sequence.Request.SessionId is { } session)
+        if (request.Sequence.Request.Session is { } session)
         {
             Leases.Release(session);
         }

@@ -1,0 +1,3 @@
+namespace GqaService.Api.Contracts;
+
+public sealed record DetokenizeResponse(string Prompt);
