@@ -69,7 +69,7 @@ public static class PerplexityEndpoints
         if (errors.Any || tokens is null)
         {
             telemetry.RecordOutcome(Endpoint, RequestOutcome.Invalid);
-            return ProblemResults.Validation(errors.ToDictionary());
+            return ProblemResults.Validation(errors);
         }
         PerplexityOutcome outcome;
         try
