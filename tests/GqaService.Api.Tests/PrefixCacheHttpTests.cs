@@ -38,8 +38,10 @@ public sealed class PrefixCacheHttpTests
         Assert.Equal(0, used);
         Assert.True(cached >= 3, $"{cached} cached-free blocks");
         Assert.Equal(total, used + free + cached);
+        // Only that the series is exported: engines of other tests running in this process report under the same meter
+        // name, so its value here need not be this app's (EngineMetricsTests checks the value).
         var samples = PrometheusText.Parse(await client.GetStringAsync("/metrics"));
-        Assert.Contains(samples, s => s.Name.StartsWith("gqa_engine_kv_blocks_cached_free", StringComparison.Ordinal) && s.Value == cached);
+        Assert.Contains(samples, s => s.Name.StartsWith("gqa_engine_kv_blocks_cached_free", StringComparison.Ordinal));
     }
 
     [Fact]
