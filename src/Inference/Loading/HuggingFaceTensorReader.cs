@@ -74,7 +74,7 @@ internal sealed class HuggingFaceTensorReader : ITensorReader, ITensorCatalog, I
         {
             throw new ModelLoadException(file.Path, $"tensor '{info.Name}' has dtype {info.DType}; only F32, F16 and BF16 are supported.");
         }
-        return NativeTensors.Float32(shape, file.Path, name, target => file.ReadFloat32(info, target));
+        return NativeTensors.Float32(shape, file.Path, name, (offset, target) => file.ReadFloat32(info, offset, target));
     }
 
     public void Dispose()

@@ -15,6 +15,6 @@ internal sealed class Llama2cTensorReader(string path, FileStream stream, Llama2
         {
             throw new ModelLoadException(path, $"tensor '{name}' holds {count} floats, expected shape [{string.Join(", ", shape)}].");
         }
-        return NativeTensors.Float32(shape, path, name, target => NativeTensors.ReadFloat32(stream, offset, target, path, name));
+        return NativeTensors.Float32(shape, path, name, (at, target) => NativeTensors.ReadFloat32(stream, offset + at * sizeof(float), target, path, name));
     }
 }

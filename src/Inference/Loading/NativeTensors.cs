@@ -13,18 +13,37 @@ internal static class NativeTensors
     /// <summary>Values widened per chunk when a file stores 16-bit floats (bytes read into a managed buffer of this many values).</summary>
     public const int ChunkValues = 1 << 18;
 
-    /// <summary>A new float32 tensor of <paramref name="shape"/> whose values <paramref name="fill"/> writes in place.</summary>
-    public static Tensor Float32(long[] shape, string path, string name, Action<Span<float>> fill)
+    /// <summary>Tensors up to this many bytes are filled through one span over their storage (a span holds at most 2 GiB).</summary>
+    public const long DirectFillLimitBytes = int.MaxValue;
+
+    /// <summary>
+    /// A new float32 tensor of <paramref name="shape"/> whose values <paramref name="fill"/> writes in place: it is called with
+    /// an element offset and the span to fill from there. A tensor larger than <paramref name="directFillLimitBytes"/> (an 8B
+    /// model's embedding) is filled in whole rows through a staging tensor of at most 256 MiB at a time.
+    /// </summary>
+    public static Tensor Float32(long[] shape, string path, string name, Action<long, Span<float>> fill, long directFillLimitBytes = DirectFillLimitBytes)
     {
         var count = shape.Aggregate(1L, (a, b) => checked(a * b));
-        if (count * sizeof(float) > int.MaxValue)
-        {
-            throw new ModelLoadException(path, $"tensor '{name}' holds {count} values, more than one 2 GiB float32 tensor can be filled in one piece.");
-        }
         var result = empty(shape, ScalarType.Float32);
         try
         {
-            fill(MemoryMarshal.Cast<byte, float>(result.bytes));
+            if (count * sizeof(float) <= directFillLimitBytes)
+            {
+                fill(0, MemoryMarshal.Cast<byte, float>(result.bytes));
+                return result;
+            }
+            var rowLength = shape.Length == 0 ? 1 : shape[^1];
+            var rows = count / rowLength;
+            var rowsPerChunk = Math.Max(1, Math.Min(directFillLimitBytes, 256L << 20) / sizeof(float) / rowLength);
+            using var flat = result.view(rows, rowLength);
+            for (long row = 0; row < rows; row += rowsPerChunk)
+            {
+                var chunkRows = Math.Min(rowsPerChunk, rows - row);
+                using var staging = empty([chunkRows, rowLength], ScalarType.Float32);
+                fill(row * rowLength, MemoryMarshal.Cast<byte, float>(staging.bytes));
+                using var slice = flat.narrow(0, row, chunkRows);
+                slice.copy_(staging);
+            }
             return result;
         }
         catch

@@ -54,16 +54,17 @@ internal sealed class SafetensorsFile : IDisposable
     }
 
     /// <summary>The tensor's values widened to float32, written straight into <paramref name="target"/> (a tensor's own storage).</summary>
-    public void ReadFloat32(SafetensorsTensorInfo info, Span<float> target)
+    /// <param name="elementOffset">The first value to read (a row boundary when the tensor is filled in pieces).</param>
+    public void ReadFloat32(SafetensorsTensorInfo info, long elementOffset, Span<float> target)
     {
         switch (info.DType)
         {
             case "F32":
-                NativeTensors.ReadFloat32(_stream, _dataStart + info.Begin, target, Path, info.Name);
+                NativeTensors.ReadFloat32(_stream, _dataStart + info.Begin + elementOffset * 4, target, Path, info.Name);
                 break;
             case "F16":
             case "BF16":
-                NativeTensors.ReadWidened(_stream, _dataStart + info.Begin, target, info.DType == "BF16", Path, info.Name);
+                NativeTensors.ReadWidened(_stream, _dataStart + info.Begin + elementOffset * 2, target, info.DType == "BF16", Path, info.Name);
                 break;
             default:
                 throw new ModelLoadException(Path, $"tensor '{info.Name}' has dtype {info.DType}; only F32, F16 and BF16 are supported.");

@@ -138,13 +138,17 @@ internal sealed unsafe class GgufFile : IDisposable
     }
 
     /// <summary>The tensor's values widened to float32 straight from the mapping into <paramref name="target"/> (a tensor's own storage).</summary>
-    public void Dequantize(GgufTensorInfo info, Span<float> target)
+    /// <param name="elementOffset">The first value to widen: a row boundary, so a whole block.</param>
+    public void Dequantize(GgufTensorInfo info, long elementOffset, Span<float> target)
     {
-        if (info.ByteCount > int.MaxValue || target.Length != info.ElementCount)
+        var perBlock = GgufDequantizer.ValuesPerBlock(info.Type);
+        if (elementOffset % perBlock != 0 || target.Length % perBlock != 0 || elementOffset + target.Length > info.ElementCount)
         {
-            throw new ModelLoadException(Path, $"tensor '{info.Name}' does not fit its target ({info.ElementCount} values, {info.ByteCount} bytes).");
+            throw new ModelLoadException(Path, $"tensor '{info.Name}': values {elementOffset}..{elementOffset + target.Length} are not whole blocks inside it.");
         }
-        GgufDequantizer.Dequantize(info.Type, new ReadOnlySpan<byte>(_base + _dataStart + info.Offset, (int)info.ByteCount), target);
+        var start = elementOffset / perBlock * GgufDequantizer.BytesPerBlock(info.Type);
+        var length = target.Length / perBlock * GgufDequantizer.BytesPerBlock(info.Type);
+        GgufDequantizer.Dequantize(info.Type, new ReadOnlySpan<byte>(_base + _dataStart + info.Offset + start, length), target);
     }
 
     /// <summary>The tensor's bytes as stored (for checking dequantisation against an independent implementation).</summary>

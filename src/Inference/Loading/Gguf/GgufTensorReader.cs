@@ -44,7 +44,7 @@ internal sealed class GgufTensorReader(GgufFile file) : ITensorReader, ITensorCa
                 $"tensor '{ggufName}' has shape [{string.Join(", ", info.Shape)}], the model needs [{string.Join(", ", shape)}] (inconsistent shapes).");
         }
         _typesRead.Add(info.Type.ToString());
-        return NativeTensors.Float32(shape, file.Path, ggufName, target => file.Dequantize(info, target));
+        return NativeTensors.Float32(shape, file.Path, ggufName, (offset, target) => file.Dequantize(info, offset, target));
     }
 
     private static string ToGguf(string name)
