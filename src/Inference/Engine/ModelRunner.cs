@@ -33,8 +33,14 @@ internal sealed class ModelRunner(TransformerDecoder decoder, KvPool pool) : ISt
         {
             needsLogits[row] = true;
         }
-        var logits = decoder.Forward(DecoderInput.From(ForwardBatch.Create(inputs, needsLogits: needsLogits)), pool); // [sampling rows, vocab]
-        return new StepOutput(_sampler.Sample(logits, sampling));
+        var logits = decoder.Forward(DecoderInput.From(ForwardBatch.Create(inputs, needsLogits: needsLogits)), pool); // [distinct rows, vocab]
+        if (sampling.SharesLogits)
+        {
+            // The n choices of a request draw their first token from its one prefill: its logits row, repeated.
+            logits = logits.index_select(0, tensor(sampling.LogitsRows));
+        }
+        var sampled = _sampler.Sample(logits, sampling);
+        return new StepOutput(sampled.TokenIds, sampling.WantsLogprobs ? sampled.Logprobs : null);
     }
 
     public void Dispose() => _sampler.Dispose();
