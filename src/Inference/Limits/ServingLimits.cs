@@ -1,5 +1,6 @@
 using GqaService.Inference.Engine;
 using GqaService.Inference.Model;
+using GqaService.Inference.Sampling;
 
 namespace GqaService.Inference.Limits;
 
@@ -49,8 +50,8 @@ public sealed record ServingLimits
     /// <summary>repetition_penalty lies in (0, MaxRepetitionPenalty]; 1 is off, above 1 discourages repeats.</summary>
     public float MaxRepetitionPenalty { get; init; } = 10f;
 
-    /// <summary>A logit_bias value lies in [-MaxLogitBias, MaxLogitBias] (OpenAI's range).</summary>
-    public float MaxLogitBias { get; init; } = 100f;
+    /// <summary>A logit_bias value lies in [-MaxLogitBias, MaxLogitBias] (OpenAI's range; the sampler gives the ends their meaning).</summary>
+    public float MaxLogitBias => SamplingParameters.MaxLogitBias;
 
     /// <summary>Most logit_bias entries one request may carry (OpenAI's limit).</summary>
     public int MaxLogitBiasEntries { get; init; } = 300;

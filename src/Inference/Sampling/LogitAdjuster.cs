@@ -4,7 +4,9 @@ using static TorchSharp.torch;
 namespace GqaService.Inference.Sampling;
 
 /// <summary>
-/// The logit adjustments of a step's rows, on tensors in float64: <c>logit_bias</c> added, then the repetition penalty
+/// The logit adjustments of a step's rows, on tensors in float64: <c>logit_bias</c> added (the extreme values are absolute,
+/// whatever the model's logit scale: −100 bans a token, and a row with +100 entries may choose only among those), then the
+/// repetition penalty
 /// (Hugging Face's: over prompt and output, a positive logit divided by it, a negative one multiplied), then OpenAI's
 /// frequency and presence penalties (over the output: <c>logit − count × frequency − [count &gt; 0] × presence</c>).
 /// Per-row values travel as <c>[rows, 1]</c> tensors, token counts as one <c>bincount</c> over flat row·vocab indices; a row
@@ -15,6 +17,9 @@ internal sealed class LogitAdjuster(int vocabSize) : IDisposable
     private readonly Scalar _one = 1;
     private readonly Scalar _minusOne = -1;
     private readonly Scalar _zero = 0.0;
+    private readonly Scalar _negativeInfinity = double.NegativeInfinity;
+    private readonly Scalar _maxBias = (double)SamplingParameters.MaxLogitBias;
+    private readonly Scalar _minusMaxBias = -(double)SamplingParameters.MaxLogitBias;
 
     /// <summary>The adjusted <c>[rows, vocab]</c> float64 logits (NaN as −∞); a new tensor in the caller's dispose scope.</summary>
     public Tensor Adjust(Tensor logits, SamplingBatch batch)
@@ -25,8 +30,11 @@ internal sealed class LogitAdjuster(int vocabSize) : IDisposable
         if (parameters.Any(p => p.LogitBias.Count > 0))
         {
             var (indices, values) = BiasEntries(parameters);
-            var bias = zeros([(long)count * vocabSize], ScalarType.Float64).index_copy_(0, tensor(indices), tensor(values));
-            adjusted = adjusted.add(bias.view(count, vocabSize), _one);
+            var bias = zeros([(long)count * vocabSize], ScalarType.Float64).index_copy_(0, tensor(indices), tensor(values)).view(count, vocabSize);
+            adjusted = adjusted.add(bias, _one);
+            adjusted.masked_fill_(bias.le(_minusMaxBias), _negativeInfinity);
+            var forcing = tensor(parameters.Select(p => p.LogitBias.Values.Any(v => v >= SamplingParameters.MaxLogitBias)).ToArray()).view(count, 1);
+            adjusted.masked_fill_(bias.lt(_maxBias).logical_and(forcing), _negativeInfinity);
         }
         if (parameters.Any(p => p.RepetitionPenalty != 1f))
         {
@@ -88,5 +96,8 @@ internal sealed class LogitAdjuster(int vocabSize) : IDisposable
         _one.Dispose();
         _minusOne.Dispose();
         _zero.Dispose();
+        _negativeInfinity.Dispose();
+        _maxBias.Dispose();
+        _minusMaxBias.Dispose();
     }
 }

@@ -27,12 +27,18 @@ public sealed record SamplingParameters
     /// when positive and multiplied by it when negative; 1 disables it.
     /// </summary>
     public float RepetitionPenalty { get; init; } = 1f;
-    /// <summary>Token id → bias added to its logit, in [-100, 100]; +100 all but forces the token, -100 all but bans it.</summary>
+    /// <summary>
+    /// Token id → bias added to its logit, in [-<see cref="MaxLogitBias"/>, <see cref="MaxLogitBias"/>]. The two ends are
+    /// absolute, whatever the model's logit scale: -100 bans the token, and when some tokens have +100 only they can be chosen.
+    /// </summary>
     public IReadOnlyDictionary<int, float> LogitBias { get; init; } = EmptyBias;
     /// <summary>Same seed, same output. Null draws a seed per request.</summary>
     public ulong? Seed { get; init; }
 
     public static SamplingParameters Greedy { get; } = new();
+
+    /// <summary>The largest logit_bias magnitude (OpenAI's); a bias at either end bans or forces the token.</summary>
+    public const float MaxLogitBias = 100f;
 
     public bool IsGreedy => Temperature == 0f || TopK == 1;
 

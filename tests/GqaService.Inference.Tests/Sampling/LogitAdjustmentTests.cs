@@ -78,7 +78,8 @@ public sealed class LogitAdjustmentTests
     [Fact]
     public void ABiasOfPlus100ForcesTheToken_AtAnyTemperature_AndMinus100BansIt()
     {
-        var rows = Enumerable.Range(0, 64).Select(_ => Logits(spread: 12)).ToArray();
+        // Logits spread far wider than 100 (as a trained model's can): the ends of the range must still force and ban.
+        var rows = Enumerable.Range(0, 64).Select(_ => Logits(spread: 400)).ToArray();
         var forced = rows.Select(_ => _random.Next(Vocab)).ToArray();
         var batch = new SamplingBatch();
         for (var i = 0; i < rows.Length; i++)
@@ -92,6 +93,15 @@ public sealed class LogitAdjustmentTests
         }
 
         Assert.Equal(forced, Sample(rows, batch).TokenIds);
+
+        var banning = new SamplingBatch();
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var top = Enumerable.Range(0, Vocab).OrderByDescending(id => rows[i][id]).Take(3).ToArray();
+            banning.Add(i, new SamplingParameters { LogitBias = top.ToDictionary(id => id, _ => -100f) }, 0, SamplingHistory.None, topLogprobs: null);
+        }
+        var afterBan = Sample(rows, banning).TokenIds;
+        Assert.Equal(rows.Select(row => Enumerable.Range(0, Vocab).OrderByDescending(id => row[id]).ElementAt(3)), afterBan);
     }
 
     [Fact]
@@ -134,13 +144,26 @@ public sealed class LogitAdjustmentTests
         }
     }
 
-    /// <summary>The adjustments as documented, in float64: bias, then repetition over prompt and output, then frequency and presence over the output.</summary>
+    /// <summary>
+    /// The adjustments as documented, in float64: bias (−100 bans; with +100 entries only they remain), then repetition
+    /// over prompt and output, then frequency and presence over the output.
+    /// </summary>
     private static double[] ReferenceAdjust(float[] logits, SamplingParameters parameters, SamplingHistory history)
     {
         var x = logits.Select(l => (double)l).ToArray();
         foreach (var (id, bias) in parameters.LogitBias)
         {
-            x[id] += bias;
+            x[id] = bias <= -100f ? double.NegativeInfinity : x[id] + bias;
+        }
+        if (parameters.LogitBias.Values.Any(b => b >= 100f))
+        {
+            for (var id = 0; id < x.Length; id++)
+            {
+                if (!(parameters.LogitBias.TryGetValue(id, out var bias) && bias >= 100f))
+                {
+                    x[id] = double.NegativeInfinity;
+                }
+            }
         }
         if (parameters.RepetitionPenalty != 1f)
         {
