@@ -20,9 +20,6 @@ public sealed class SamplingBatch
     /// <summary>Index into the step's scheduled work of each sampling row, ascending (equal for rows sharing logits).</summary>
     public IReadOnlyList<int> Rows => _rows;
 
-    /// <summary>The distinct scheduled rows that need logits, ascending: the decoder computes one logits row for each.</summary>
-    public IReadOnlyList<int> DistinctRows => _rows.Distinct().ToList();
-
     /// <summary>True when some rows share one logits row, which the runner then repeats (see <see cref="LogitsRows"/>).</summary>
     public bool SharesLogits => _logitsRows.Count > 0 && _logitsRows[^1] != _logitsRows.Count - 1;
 
@@ -60,7 +57,7 @@ public sealed class SamplingBatch
         _topLogprobs.Add(topLogprobs);
     }
 
-    /// <summary>For each row, which of the decoder's logits rows (one per <see cref="DistinctRows"/> entry) it reads.</summary>
+    /// <summary>For each row, which of the decoder's logits rows (one per distinct scheduled row, ascending) it reads.</summary>
     public long[] LogitsRows => [.. _logitsRows.Select(r => (long)r)];
 
     internal IReadOnlyList<SamplingParameters> Parameters => _parameters;
