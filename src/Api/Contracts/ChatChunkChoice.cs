@@ -6,8 +6,9 @@ public sealed record ChatChunkChoice
 {
     public int Index { get; init; }
     public required ChatDelta Delta { get; init; }
+    /// <summary>null unless the request asked for logprobs.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    public object? Logprobs { get; init; }
+    public ChatLogprobs? Logprobs { get; init; }
     /// <summary>null until the final chunk, then "stop" or "length".</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? FinishReason { get; init; }

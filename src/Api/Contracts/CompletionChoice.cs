@@ -7,8 +7,9 @@ public sealed record CompletionChoice
     public int Index { get; init; }
     /// <example>Once upon a time, there was a little girl</example>
     public required string Text { get; init; }
+    /// <summary>null unless the request asked for logprobs.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    public object? Logprobs { get; init; }
+    public CompletionLogprobs? Logprobs { get; init; }
     /// <summary>"stop" or "length".</summary>
     /// <example>length</example>
     public required string FinishReason { get; init; }

@@ -6,8 +6,9 @@ public sealed record CompletionChunkChoice
 {
     public int Index { get; init; }
     public required string Text { get; init; }
+    /// <summary>null unless the request asked for logprobs.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    public object? Logprobs { get; init; }
+    public CompletionLogprobs? Logprobs { get; init; }
     /// <summary>null until the final chunk, then "stop" or "length".</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? FinishReason { get; init; }

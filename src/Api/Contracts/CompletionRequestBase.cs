@@ -33,9 +33,38 @@ public abstract class CompletionRequestBase
     /// <summary>A string or up to 4 strings that end generation (needs a tokenizer).</summary>
     public StopInput? Stop { get; init; }
 
-    /// <summary>Only 1 is supported.</summary>
+    /// <summary>
+    /// How many choices to generate (1..16, default 1). The prompt is prefilled once and the choices share its KV blocks;
+    /// choice i samples with seed + i, so it equals an n = 1 request with that seed. Not with session_id.
+    /// </summary>
     /// <example>1</example>
     public int? N { get; init; }
+
+    /// <summary>Accepted only equal to n (each choice is returned; none is ranked away).</summary>
+    /// <example>1</example>
+    public int? BestOf { get; init; }
+
+    /// <summary>Keep only tokens at least this fraction as likely as the most likely one, 0..1 (0 disables it).</summary>
+    /// <example>0</example>
+    public float? MinP { get; init; }
+
+    /// <summary>OpenAI's, -2..2: subtracted once from the logit of every token the output already contains.</summary>
+    /// <example>0</example>
+    public float? PresencePenalty { get; init; }
+
+    /// <summary>OpenAI's, -2..2: subtracted from a token's logit once per time the output already contains it.</summary>
+    /// <example>0</example>
+    public float? FrequencyPenalty { get; init; }
+
+    /// <summary>
+    /// Extension (Hugging Face / llama.cpp), 0 &lt; r ≤ 10, 1 off: a token of the prompt or the output has its logit divided by
+    /// r when positive, multiplied by r when negative.
+    /// </summary>
+    /// <example>1</example>
+    public float? RepetitionPenalty { get; init; }
+
+    /// <summary>Token id (as a string key) → bias added to its logit, -100..100; +100 forces the token, -100 bans it.</summary>
+    public IReadOnlyDictionary<string, float>? LogitBias { get; init; }
 
     /// <summary>Stream Server-Sent Events instead of one JSON body.</summary>
     /// <example>false</example>

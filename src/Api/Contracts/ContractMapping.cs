@@ -15,6 +15,7 @@ internal static class ContractMapping
         Kv = new KvReceipt
         {
             BlocksAllocated = usage.KvBlocksAllocated,
+            SharedBlocks = usage.ForkedBlocks,
             PeakKvBytes = usage.PeakKvBytes,
             Preemptions = usage.Preemptions,
             RecomputedTokens = usage.RecomputedTokens,

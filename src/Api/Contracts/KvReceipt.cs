@@ -5,6 +5,10 @@ public sealed record KvReceipt
 {
     /// <example>5</example>
     public int BlocksAllocated { get; init; }
+    /// <summary>With n &gt; 1: the prompt's blocks, prefilled once and shared by every choice (forked, not copied); 0 for n = 1.</summary>
+    /// <example>0</example>
+    public int SharedBlocks { get; init; }
+    /// <summary>Blocks held at the peak, a block shared by several choices counted once.</summary>
     /// <example>20480</example>
     public long PeakKvBytes { get; init; }
     /// <example>0</example>

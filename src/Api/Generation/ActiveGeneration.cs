@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Text;
+using System.Threading.Channels;
 using GqaService.Api.Contracts;
 using GqaService.Api.Observability;
 using GqaService.Inference.Engine;
@@ -9,8 +9,9 @@ namespace GqaService.Api.Generation;
 /// <summary>
 /// One admitted request seen from the HTTP side: reads the engine's events until the client aborts (deadlines are the
 /// engine's: it ends a late request with a deadline_exceeded failure), measures TTFT and inter-token gaps, owns the "engine.queue"/"engine.generate" spans, and records the request's
-/// metrics and log line exactly once. Disposing cancels the engine request (a no-op once it finished). Not thread-safe:
-/// one handler (or one stream writer) drives it.
+/// metrics and log line exactly once. With n &gt; 1 the choices' events arrive merged, each tagged with its choice. Disposing
+/// cancels every choice of the engine request (a no-op once it finished). Not thread-safe: one handler (or one stream
+/// writer) drives it.
 /// </summary>
 internal sealed class ActiveGeneration : IDisposable
 {
@@ -24,8 +25,11 @@ internal sealed class ActiveGeneration : IDisposable
     private readonly CancellationTokenRegistration _abortRegistration;
     private readonly long _started;
     private readonly ActivityContext _parent;
-    private readonly StringBuilder _text = new();
-    private readonly List<int> _tokenIds = [];
+    private readonly ChoiceProgress[] _choices;
+    private readonly LogprobsRenderer _renderer;
+    // n > 1: every choice's events, tagged, in the order the engine wrote them (one pump per choice). Null for n = 1.
+    private readonly ChannelReader<ChoiceEvent>? _merged;
+    private int _tokens;
     private Activity? _queueSpan;
     private Activity? _generateSpan;
     private long? _firstToken;
@@ -33,8 +37,11 @@ internal sealed class ActiveGeneration : IDisposable
     private bool _completed;
 
     public ActiveGeneration(GenerationHandle handle, PreparedGeneration prepared, string endpoint, long started, ActivityContext parent,
-        Activity? queueSpan, ApiTelemetry telemetry, ILogger logger, TimeProvider time, CancellationToken clientAborted)
+        Activity? queueSpan, ApiTelemetry telemetry, ILogger logger, TimeProvider time, CancellationToken clientAborted, LogprobsRenderer renderer)
     {
+        _renderer = renderer;
+        _choices = handle.Choices.Select(_ => new ChoiceProgress()).ToArray();
+        _merged = _choices.Length > 1 ? Merge(handle.Choices, clientAborted) : null;
         (_handle, _prepared, _endpoint, _started, _queueSpan) = (handle, prepared, endpoint, started, queueSpan);
         (_telemetry, _logger, _time, _clientAborted) = (telemetry, logger, time, clientAborted);
         _parent = parent;
@@ -43,21 +50,37 @@ internal sealed class ActiveGeneration : IDisposable
     }
 
     public bool ClientGone => _clientAborted.IsCancellationRequested;
-    public string Text => _text.ToString();
-    public IReadOnlyList<int> TokenIds => _tokenIds;
     public CancellationToken ClientAborted => _clientAborted;
 
-    /// <summary>The next event, or null when the client left or the engine closed the stream early.</summary>
-    public async ValueTask<GenerationEvent?> ReadAsync()
+    /// <summary>The choices (n of them), what each produced so far.</summary>
+    internal IReadOnlyList<ChoiceProgress> Choices => _choices;
+
+    /// <summary>Tokens generated so far, every choice together.</summary>
+    public int TokenCount => _tokens;
+
+    /// <summary>The next event of any choice, or null when the client left or the engine closed a stream early.</summary>
+    public async ValueTask<ChoiceEvent?> ReadAsync()
     {
         try
         {
+            if (_merged is not null)
+            {
+                while (await _merged.WaitToReadAsync(_clientAborted))
+                {
+                    if (_merged.TryRead(out var tagged))
+                    {
+                        Observe(tagged);
+                        return tagged;
+                    }
+                }
+                return null;
+            }
             while (await _handle.Events.WaitToReadAsync(_clientAborted))
             {
                 if (_handle.Events.TryRead(out var next))
                 {
-                    Observe(next);
-                    return next;
+                    Observe(new ChoiceEvent(0, next));
+                    return new ChoiceEvent(0, next);
                 }
             }
             return null;
@@ -69,7 +92,8 @@ internal sealed class ActiveGeneration : IDisposable
         }
     }
 
-    public void Complete(string outcome, GenerationFinished? finished = null)
+    /// <summary>Records the outcome once; <paramref name="usage"/> and <paramref name="finishReason"/> when it finished (every choice).</summary>
+    public void Complete(string outcome, GenerationUsage? usage = null, string? finishReason = null)
     {
         if (_completed)
         {
@@ -78,14 +102,13 @@ internal sealed class ActiveGeneration : IDisposable
         _completed = true;
         EndSpans(outcome);
         var duration = _time.GetElapsedTime(_started);
-        var usage = finished?.Usage;
         var promptTokens = usage?.PromptTokens ?? _prepared.Request.PromptTokenIds.Count;
-        var completionTokens = usage?.CompletionTokens ?? _tokenIds.Count;
+        var completionTokens = usage?.CompletionTokens ?? _tokens;
         _telemetry.RecordOutcome(_endpoint, outcome, duration);
         _telemetry.RecordTokens(_endpoint, promptTokens, completionTokens);
         var ttft = _firstToken is { } first ? _time.GetElapsedTime(_started, first).TotalMilliseconds : (double?)null;
         CompletionLog.Completed(_logger, _prepared.Request.RequestId, _endpoint, _prepared.Request.SessionId, _prepared.Stream, outcome,
-            promptTokens, completionTokens, usage?.CachedPromptTokens ?? 0, ttft, duration.TotalMilliseconds, finished?.Reason.ToWire());
+            promptTokens, completionTokens, usage?.CachedPromptTokens ?? 0, ttft, duration.TotalMilliseconds, finishReason);
     }
 
     public void Dispose()
@@ -95,10 +118,35 @@ internal sealed class ActiveGeneration : IDisposable
         Complete(ClientGone ? RequestOutcome.ClientCancelled : RequestOutcome.EngineFailed);
     }
 
-    private void Observe(GenerationEvent next)
+    /// <summary>One pump per choice copies its events, tagged, into one channel; the channel completes when every choice's does.</summary>
+    private static ChannelReader<ChoiceEvent> Merge(IReadOnlyList<GenerationHandle> choices, CancellationToken clientAborted)
+    {
+        var merged = Channel.CreateUnbounded<ChoiceEvent>(new UnboundedChannelOptions { SingleReader = true });
+        var pumps = choices.Select((choice, index) => Pump(index, choice.Events, merged.Writer, clientAborted)).ToArray();
+        _ = Task.WhenAll(pumps).ContinueWith(_ => merged.Writer.TryComplete(), TaskScheduler.Default);
+        return merged.Reader;
+    }
+
+    private static async Task Pump(int choice, ChannelReader<GenerationEvent> events, ChannelWriter<ChoiceEvent> merged, CancellationToken clientAborted)
+    {
+        try
+        {
+            await foreach (var next in events.ReadAllAsync(clientAborted))
+            {
+                merged.TryWrite(new ChoiceEvent(choice, next));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The client left: the reader stops too, and disposal cancels the engine request.
+        }
+    }
+
+    private void Observe(ChoiceEvent tagged)
     {
         var now = _time.GetTimestamp();
-        if (next is TokenGenerated token)
+        _choices[tagged.Choice].Observe(tagged.Event, _renderer);
+        if (tagged.Event is TokenGenerated)
         {
             if (_firstToken is null)
             {
@@ -113,12 +161,7 @@ internal sealed class ActiveGeneration : IDisposable
                 _telemetry.RecordInterTokenLatency(_endpoint, _time.GetElapsedTime(_lastToken, now));
             }
             _lastToken = now;
-            _tokenIds.Add(token.TokenId);
-            _text.Append(token.TextDelta);
-        }
-        else if (next is GenerationFinished finished)
-        {
-            _text.Append(finished.TextDelta);
+            _tokens++;
         }
     }
 
@@ -131,7 +174,7 @@ internal sealed class ActiveGeneration : IDisposable
                 continue;
             }
             span.SetTag("gqa.outcome", outcome);
-            span.SetTag("gqa.completion_tokens", _tokenIds.Count);
+            span.SetTag("gqa.completion_tokens", _tokens);
             if (outcome != RequestOutcome.Ok)
             {
                 span.SetStatus(ActivityStatusCode.Error, outcome);

@@ -36,10 +36,10 @@ public sealed class GenerationRunner(IInferenceEngine engine, ApiTelemetry telem
             return Refused<TResponse, TChunk>(refusal, shape.Endpoint, context);
         }
         var generation = new ActiveGeneration(handle, prepared, shape.Endpoint, started, parent, queueSpan, telemetry, logger, time,
-            context.RequestAborted);
+            context.RequestAborted, new LogprobsRenderer(engine.Tokenizer));
         var header = new ResponseHeader(request.RequestId, time.GetUtcNow().ToUnixTimeSeconds(), engine.Model.Id);
         var first = await generation.ReadAsync();
-        if (NotStarted(first, generation, request.RequestId) is { } problem)
+        if (NotStarted(first?.Event, generation, request.RequestId) is { } problem)
         {
             generation.Dispose();
             return problem;
@@ -47,34 +47,40 @@ public sealed class GenerationRunner(IInferenceEngine engine, ApiTelemetry telem
         if (prepared.Stream)
         {
             var stream = new SseStreamer<TResponse, TChunk>(generation, prepared, shape, header, json.Value.SerializerOptions, logger);
-            return new ServerSentEventsStream<TChunk>(httpContext => stream.WriteAsync(httpContext, first!));
+            return new ServerSentEventsStream<TChunk>(httpContext => stream.WriteAsync(httpContext, first!.Value));
         }
         using (generation)
         {
-            return await CollectAsync(generation, first!, prepared, shape, header);
+            return await CollectAsync(generation, first!.Value, prepared, shape, header);
         }
     }
 
     private static async Task<Results<Ok<TResponse>, ServerSentEventsStream<TChunk>, ValidationProblem, ProblemHttpResult>> CollectAsync<TResponse, TChunk>(
-        ActiveGeneration generation, GenerationEvent first, PreparedGeneration prepared, ICompletionShape<TResponse, TChunk> shape,
+        ActiveGeneration generation, ChoiceEvent first, PreparedGeneration prepared, ICompletionShape<TResponse, TChunk> shape,
         ResponseHeader header)
     {
-        var next = (GenerationEvent?)first;
-        while (next is TokenGenerated)
+        var next = (ChoiceEvent?)first;
+        var unfinished = generation.Choices.Count;
+        while (next is { } tagged)
         {
+            switch (tagged.Event)
+            {
+                case GenerationFinished { Reason: FinishReason.Cancelled }:
+                    return Interrupted(generation);
+                case GenerationFinished when --unfinished == 0:
+                    var usage = GenerationUsage.Combine(generation.Choices.Select(c => c.Finished!.Usage).ToList());
+                    var choices = generation.Choices.Select((c, index) => new ChoiceOutput(index, c.Text,
+                        prepared.ReturnTokenIds ? c.TokenIds.ToList() : null,
+                        prepared.Request.TopLogprobs is null ? null : c.Logprobs,
+                        c.Finished!.Reason.ToWire())).ToList();
+                    generation.Complete(RequestOutcome.Ok, usage, string.Join(",", choices.Select(c => c.FinishReason).Distinct()));
+                    return TypedResults.Ok(shape.Response(header, choices, usage.ToUsage()));
+                case GenerationFailed failed:
+                    return Failed(generation, failed);
+            }
             next = await generation.ReadAsync();
         }
-        switch (next)
-        {
-            case GenerationFinished { Reason: not FinishReason.Cancelled } finished:
-                generation.Complete(RequestOutcome.Ok, finished);
-                var ids = prepared.ReturnTokenIds ? generation.TokenIds.ToList() : null;
-                return TypedResults.Ok(shape.Response(header, generation.Text, ids, finished.Reason.ToWire(), finished.Usage.ToUsage()));
-            case GenerationFailed failed:
-                return Failed(generation, failed);
-            default:
-                return Interrupted(generation);
-        }
+        return Interrupted(generation);
     }
 
     /// <summary>A problem when the first event shows the request never produced anything useful; null to go on.</summary>
@@ -99,7 +105,7 @@ public sealed class GenerationRunner(IInferenceEngine engine, ApiTelemetry telem
         if (failed.Code == GenerationFailed.DeadlineExceeded)
         {
             generation.Complete(RequestOutcome.Timeout);
-            return ProblemResults.Timeout(failed.Message, generation.TokenIds.Count);
+            return ProblemResults.Timeout(failed.Message, generation.TokenCount);
         }
         generation.Complete(RequestOutcome.EngineFailed);
         return ProblemResults.EngineFailed(failed.Code, failed.Message);

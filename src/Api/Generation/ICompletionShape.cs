@@ -7,10 +7,11 @@ public interface ICompletionShape<out TResponse, out TChunk>
 {
     string Endpoint { get; }
     string IdPrefix { get; }
-    TResponse Response(ResponseHeader header, string text, IReadOnlyList<int>? tokenIds, string finishReason, Usage usage);
-    /// <summary>The chunk sent before any token (chat: the assistant role), or null.</summary>
-    TChunk? Opening(ResponseHeader header);
-    TChunk Delta(ResponseHeader header, string text, IReadOnlyList<int>? tokenIds);
-    TChunk Final(ResponseHeader header, string finishReason);
+    TResponse Response(ResponseHeader header, IReadOnlyList<ChoiceOutput> choices, Usage usage);
+    /// <summary>The chunk sent for a choice before any token (chat: the assistant role), or null.</summary>
+    TChunk? Opening(ResponseHeader header, int choice);
+    /// <summary>One token's text (and, when asked, its ids and logprobs) for a choice.</summary>
+    TChunk Delta(ResponseHeader header, int choice, string text, IReadOnlyList<int>? tokenIds, IReadOnlyList<RenderedLogprob>? logprobs);
+    TChunk Final(ResponseHeader header, int choice, string finishReason);
     TChunk UsageOnly(ResponseHeader header, Usage usage);
 }

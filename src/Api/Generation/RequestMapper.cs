@@ -9,7 +9,8 @@ namespace GqaService.Api.Generation;
 /// <summary>
 /// Builds the engine's <see cref="GenerationRequest"/> from a wire request and checks it with the engine's own
 /// <see cref="GenerationRequestValidator"/> against <see cref="IInferenceEngine.Limits"/>, so the API refuses exactly what the
-/// engine would. Only what never reaches the engine (the wire shape, <c>n</c>, the session header) is checked here.
+/// engine would. Only what never reaches the engine (the wire shape, <c>best_of</c>, logit_bias keys, the session header) is
+/// checked here.
 /// Null, with every error filled in, when invalid.
 /// </summary>
 internal static class RequestMapper
@@ -22,7 +23,7 @@ internal static class RequestMapper
         // What the service cannot do at all is said first (and is the error's param), before what is wrong with the prompt.
         UnsupportedFields.Check(body.OtherFields, body.N ?? 1, errors);
         var promptIds = PromptResolver.FromPrompt(body.Prompt, engine, errors);
-        return Build(body, origin, engine, promptIds, body.MaxTokens, RequestFieldNames.Completion, errors);
+        return Build(body, origin, engine, promptIds, body.MaxTokens, RequestFieldNames.Completion, body.Logprobs, errors);
     }
 
     public static PreparedGeneration? Chat(ChatCompletionRequest body, RequestOrigin origin, IInferenceEngine engine, IChatTemplate template,
@@ -33,15 +34,21 @@ internal static class RequestMapper
         var (maxTokens, fields) = body.MaxCompletionTokens is not null
             ? (body.MaxCompletionTokens, RequestFieldNames.ChatCompletionTokens)
             : (body.MaxTokens, RequestFieldNames.Chat);
-        return Build(body, origin, engine, promptIds, maxTokens, fields, errors);
+        if (body.TopLogprobs is not null && body.Logprobs != true)
+        {
+            errors.Add(RequestFieldNames.TopLogprobsField, "needs logprobs: true.");
+        }
+        var topLogprobs = body.Logprobs == true ? body.TopLogprobs ?? 0 : (int?)null;
+        return Build(body, origin, engine, promptIds, maxTokens, fields, topLogprobs, errors);
     }
 
     private static PreparedGeneration? Build(CompletionRequestBase body, RequestOrigin origin, IInferenceEngine engine,
-        IReadOnlyList<int>? promptIds, int? maxTokens, RequestFieldNames fields, ValidationErrors errors)
+        IReadOnlyList<int>? promptIds, int? maxTokens, RequestFieldNames fields, int? topLogprobs, ValidationErrors errors)
     {
-        if (body.N is { } count && count != 1)
+        var choices = body.N ?? 1;
+        if (body.BestOf is { } bestOf && bestOf != choices)
         {
-            errors.Add("n", $"only n=1 is supported (got {count}).");
+            errors.Add(RequestFieldNames.BestOf, $"only best_of equal to n is supported (got best_of {bestOf}, n {choices}): every choice is returned, none is ranked away.");
         }
         var limits = engine.Limits;
         // What the request leaves out: the model's generation_config.json, then the service's defaults.
@@ -56,8 +63,15 @@ internal static class RequestMapper
                 Temperature = body.Temperature ?? (defaults.Temperature is { } t ? Math.Min(t, limits.MaxTemperature) : DefaultTemperature),
                 TopP = body.TopP ?? defaults.TopP ?? 1f,
                 TopK = body.TopK ?? defaults.TopK ?? 0,
+                MinP = body.MinP ?? 0f,
+                PresencePenalty = body.PresencePenalty ?? 0f,
+                FrequencyPenalty = body.FrequencyPenalty ?? 0f,
+                RepetitionPenalty = body.RepetitionPenalty ?? (defaults.RepetitionPenalty is { } r ? Math.Min(r, limits.MaxRepetitionPenalty) : 1f),
+                LogitBias = LogitBias(body.LogitBias, errors),
                 Seed = body.Seed is { } seed ? unchecked((ulong)seed) : null,
             },
+            Choices = choices,
+            TopLogprobs = topLogprobs,
             IgnoreEos = body.IgnoreEos ?? false,
             StopSequences = body.Stop?.Sequences ?? [],
             StopTokenIds = body.StopTokenIds ?? [],
@@ -79,6 +93,26 @@ internal static class RequestMapper
         }
         var stream = body.Stream ?? false;
         return new PreparedGeneration(request, stream, stream && (body.StreamOptions?.IncludeUsage ?? false), body.ReturnTokenIds ?? false);
+    }
+
+    /// <summary>OpenAI's logit_bias keys are token ids written as strings; anything else is refused naming the field.</summary>
+    private static IReadOnlyDictionary<int, float> LogitBias(IReadOnlyDictionary<string, float>? wire, ValidationErrors errors)
+    {
+        if (wire is null || wire.Count == 0)
+        {
+            return new Dictionary<int, float>();
+        }
+        var bias = new Dictionary<int, float>(wire.Count);
+        foreach (var (key, value) in wire)
+        {
+            if (!int.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id))
+            {
+                errors.Add(RequestFieldNames.LogitBias, $"keys must be token ids (got '{key}').");
+                break;
+            }
+            bias[id] = value;
+        }
+        return bias;
     }
 
     /// <summary>

@@ -8,16 +8,18 @@ using GqaService.Inference.Engine;
 namespace GqaService.Api.Generation;
 
 /// <summary>
-/// Streams one admitted generation as OpenAI chunks: (chat: a role chunk), one chunk per token, a final chunk with
-/// finish_reason, the usage chunk (choices: []) when asked, then [DONE]. A failure after the start becomes
-/// a problem with its <c>error</c> object, <c>data: {"type":…,"error":{…}}</c>, then [DONE]. A client that leaves ends the loop and cancels the engine request.
+/// Streams one admitted generation as OpenAI chunks: (chat: a role chunk per choice), one chunk per token of a choice (its
+/// <c>index</c> names it; with n &gt; 1 the choices' chunks interleave as they are generated), a final chunk with
+/// finish_reason per choice, the usage chunk (choices: []) when asked, then [DONE]. A failure after the start becomes a
+/// problem with its <c>error</c> object, <c>data: {"type":…,"error":{…}}</c>, then [DONE]. A client that leaves ends the
+/// loop and cancels the engine request.
 /// </summary>
 internal sealed class SseStreamer<TResponse, TChunk>(ActiveGeneration generation, PreparedGeneration prepared,
     ICompletionShape<TResponse, TChunk> shape, ResponseHeader header, JsonSerializerOptions json, ILogger logger)
 {
     private string? _traceId;
 
-    public async Task WriteAsync(HttpContext context, GenerationEvent first)
+    public async Task WriteAsync(HttpContext context, ChoiceEvent first)
     {
         _traceId = context.TraceIdentifier;
         using (generation)
@@ -26,14 +28,39 @@ internal sealed class SseStreamer<TResponse, TChunk>(ActiveGeneration generation
             var sse = new SseWriter(context.Response, json, generation.ClientAborted);
             try
             {
-                if (shape.Opening(header) is { } opening)
+                for (var choice = 0; choice < generation.Choices.Count; choice++)
                 {
-                    await sse.WriteAsync(opening);
+                    if (shape.Opening(header, choice) is { } opening)
+                    {
+                        await sse.WriteAsync(opening);
+                    }
                 }
-                var next = (GenerationEvent?)first;
-                while (next is TokenGenerated token)
+                var next = (ChoiceEvent?)first;
+                var unfinished = generation.Choices.Count;
+                while (next is { } tagged)
                 {
-                    await sse.WriteAsync(shape.Delta(header, token.TextDelta, prepared.ReturnTokenIds ? [token.TokenId] : null));
+                    if (tagged.Event is TokenGenerated token)
+                    {
+                        var logprobs = prepared.Request.TopLogprobs is null ? null : generation.Choices[tagged.Choice].Logprobs.TakeLast(1).ToList();
+                        await sse.WriteAsync(shape.Delta(header, tagged.Choice, token.TextDelta, prepared.ReturnTokenIds ? [token.TokenId] : null, logprobs));
+                    }
+                    else if (tagged.Event is GenerationFinished { Reason: not FinishReason.Cancelled } finished)
+                    {
+                        if (finished.TextDelta.Length > 0)
+                        {
+                            await sse.WriteAsync(shape.Delta(header, tagged.Choice, finished.TextDelta, prepared.ReturnTokenIds ? [] : null,
+                                prepared.Request.TopLogprobs is null ? null : []));
+                        }
+                        await sse.WriteAsync(shape.Final(header, tagged.Choice, finished.Reason.ToWire()));
+                        if (--unfinished == 0)
+                        {
+                            break;
+                        }
+                    }
+                    else
+                    {
+                        break; // failed, or cancelled behind the client's back
+                    }
                     next = await generation.ReadAsync();
                 }
                 if (generation.ClientGone)
@@ -41,7 +68,14 @@ internal sealed class SseStreamer<TResponse, TChunk>(ActiveGeneration generation
                     generation.Complete(RequestOutcome.ClientCancelled);
                     return;
                 }
-                await FinishAsync(sse, next);
+                if (unfinished == 0)
+                {
+                    await FinishAsync(sse);
+                }
+                else
+                {
+                    await FailAsync(sse, next?.Event);
+                }
                 await sse.WriteDoneAsync();
             }
             catch (Exception gone) when (gone is OperationCanceledException or IOException && generation.ClientGone)
@@ -59,32 +93,27 @@ internal sealed class SseStreamer<TResponse, TChunk>(ActiveGeneration generation
         return problem;
     }
 
-    private async Task FinishAsync(SseWriter sse, GenerationEvent? last)
+    private async Task FinishAsync(SseWriter sse)
     {
-        switch (last)
+        var usage = GenerationUsage.Combine(generation.Choices.Select(c => c.Finished!.Usage).ToList());
+        if (prepared.IncludeUsage)
         {
-            case GenerationFinished { Reason: not FinishReason.Cancelled } finished:
-                if (finished.TextDelta.Length > 0)
-                {
-                    await sse.WriteAsync(shape.Delta(header, finished.TextDelta, prepared.ReturnTokenIds ? [] : null));
-                }
-                await sse.WriteAsync(shape.Final(header, finished.Reason.ToWire()));
-                if (prepared.IncludeUsage)
-                {
-                    await sse.WriteAsync(shape.UsageOnly(header, finished.Usage.ToUsage()));
-                }
-                generation.Complete(RequestOutcome.Ok, finished);
-                break;
-            case GenerationFailed failed:
-                CompletionLog.EngineFailed(logger, prepared.Request.RequestId, failed.Code, failed.Message);
-                await sse.WriteAsync(StreamError(failed.Code, failed.Message));
-                generation.Complete(failed.Code == GenerationFailed.DeadlineExceeded ? RequestOutcome.Timeout : RequestOutcome.EngineFailed);
-                break;
-            default:
-                // Cancelled behind the client's back, or the engine closed the stream without a final event.
-                await sse.WriteAsync(StreamError("stream_incomplete", "The engine ended the stream without finishing."));
-                generation.Complete(RequestOutcome.EngineFailed);
-                break;
+            await sse.WriteAsync(shape.UsageOnly(header, usage.ToUsage()));
         }
+        generation.Complete(RequestOutcome.Ok, usage, string.Join(",", generation.Choices.Select(c => c.Finished!.Reason.ToWire()).Distinct()));
+    }
+
+    private async Task FailAsync(SseWriter sse, GenerationEvent? last)
+    {
+        if (last is GenerationFailed failed)
+        {
+            CompletionLog.EngineFailed(logger, prepared.Request.RequestId, failed.Code, failed.Message);
+            await sse.WriteAsync(StreamError(failed.Code, failed.Message));
+            generation.Complete(failed.Code == GenerationFailed.DeadlineExceeded ? RequestOutcome.Timeout : RequestOutcome.EngineFailed);
+            return;
+        }
+        // Cancelled behind the client's back, or the engine closed the stream without a final event.
+        await sse.WriteAsync(StreamError("stream_incomplete", "The engine ended the stream without finishing."));
+        generation.Complete(RequestOutcome.EngineFailed);
     }
 }

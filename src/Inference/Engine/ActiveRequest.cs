@@ -17,6 +17,11 @@ internal sealed class ActiveRequest(Sequence sequence, ChannelWriter<GenerationE
     /// <summary>Null without a tokenizer: then only token ids stream and text stops are unavailable.</summary>
     public OutputText? Text { get; } = text;
     public string Id => Sequence.Request.RequestId;
+    /// <summary>
+    /// The request's other choices (n &gt; 1) while they wait for its prompt: admitted and cancellable, but not scheduled
+    /// until the step that samples the prompt's first token forks its KV for them. Empty once forked, and for n = 1.
+    /// </summary>
+    public List<ActiveRequest> ParkedChoices { get; } = [];
     /// <summary>Set at admission by the <see cref="RequestRegistry"/>, the one owner of deadlines.</summary>
     public DateTimeOffset? Deadline { get; set; }
 }

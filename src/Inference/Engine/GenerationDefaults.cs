@@ -11,7 +11,7 @@ public sealed record GenerationDefaults
     public float? Temperature { get; init; }
     public float? TopP { get; init; }
     public int? TopK { get; init; }
-    /// <summary>Read and shown; applied once requests can carry a repetition penalty.</summary>
+    /// <summary>Applied where a request omits repetition_penalty (capped at ServingLimits.MaxRepetitionPenalty).</summary>
     public float? RepetitionPenalty { get; init; }
     public int? MaxNewTokens { get; init; }
 

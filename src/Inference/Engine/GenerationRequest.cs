@@ -25,6 +25,13 @@ public sealed record GenerationRequest
     public DateTimeOffset? Deadline { get; init; }
     /// <summary>When set, the request scores its prompt (perplexity) instead of generating; <see cref="MaxTokens"/> is then 1.</summary>
     public PromptScoring? Scoring { get; init; }
+    /// <summary>
+    /// How many choices to generate (OpenAI's <c>n</c>). The prompt is prefilled once; the choices fork its KV blocks when its
+    /// first token is sampled, and choice i samples with <see cref="SamplingParameters.SeedOfChoice"/> of the seed.
+    /// </summary>
+    public int Choices { get; init; } = 1;
+    /// <summary>When set, every generated token carries its logprob and this many most likely alternatives (0 for none).</summary>
+    public int? TopLogprobs { get; init; }
     /// <summary>The JSON names the prompt and the token limit arrived under; validation errors are keyed by them.</summary>
     public RequestFieldNames Fields { get; init; } = RequestFieldNames.Completion;
 }

@@ -10,6 +10,10 @@ public sealed record GenerationUsage
     /// <summary>Prompt tokens whose KV was reused (session or shared prefix) instead of recomputed.</summary>
     public int CachedPromptTokens { get; init; }
     public int KvBlocksAllocated { get; init; }
+    /// <summary>Blocks this choice shares with the request's other choices, taken by forking their one prefill (0 for n = 1).</summary>
+    public int ForkedBlocks { get; init; }
+    /// <summary>The bytes of <see cref="ForkedBlocks"/>: counted in this choice's peak, held once for all choices.</summary>
+    public long ForkedKvBytes { get; init; }
     public long PeakKvBytes { get; init; }
     public int Preemptions { get; init; }
     public int RecomputedTokens { get; init; }
@@ -17,12 +21,36 @@ public sealed record GenerationUsage
     public TimeSpan? TimeToFirstToken { get; init; }
     public TimeSpan Duration { get; init; }
 
+    /// <summary>
+    /// The usage of a request with n choices (choice 0 first): its prompt once (prefilled once), every choice's output,
+    /// blocks allocated by each, the prompt blocks the choices share, and each choice's peak with shared blocks counted once.
+    /// </summary>
+    public static GenerationUsage Combine(IReadOnlyList<GenerationUsage> choices)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(choices.Count);
+        var first = choices[0];
+        return first with
+        {
+            CompletionTokens = choices.Sum(c => c.CompletionTokens),
+            KvBlocksAllocated = choices.Sum(c => c.KvBlocksAllocated),
+            ForkedBlocks = choices.Max(c => c.ForkedBlocks),
+            ForkedKvBytes = choices.Max(c => c.ForkedKvBytes),
+            PeakKvBytes = choices.Sum(c => c.PeakKvBytes - c.ForkedKvBytes),
+            Preemptions = choices.Sum(c => c.Preemptions),
+            RecomputedTokens = choices.Sum(c => c.RecomputedTokens),
+            TimeToFirstToken = choices.Min(c => c.TimeToFirstToken),
+            Duration = choices.Max(c => c.Duration),
+        };
+    }
+
     internal static GenerationUsage Of(Sequence sequence, long bytesPerBlock, DateTimeOffset now) => new()
     {
         PromptTokens = sequence.PromptLength,
         CompletionTokens = sequence.GeneratedCount,
         CachedPromptTokens = sequence.CachedPromptTokens,
         KvBlocksAllocated = sequence.BlocksAllocated,
+        ForkedBlocks = sequence.ForkedBlocks,
+        ForkedKvBytes = sequence.ForkedBlocks * bytesPerBlock,
         PeakKvBytes = sequence.PeakBlocks * bytesPerBlock,
         Preemptions = sequence.Preemptions,
         RecomputedTokens = sequence.RecomputedTokens,

@@ -3,6 +3,7 @@ using GqaService.Inference.KvCache;
 using GqaService.Inference.Limits;
 using GqaService.Inference.Loading;
 using GqaService.Inference.Native;
+using GqaService.Inference.Sampling;
 using GqaService.Inference.Scheduling;
 using GqaService.Inference.Tokenization;
 using Microsoft.Extensions.Logging;
@@ -111,31 +112,55 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
         {
             throw new InvalidGenerationRequestException(errors);
         }
-        if (Interlocked.Increment(ref _inFlight) > _options.MaxSequencesPerStep + _options.MaxWaitingRequests)
+        // Each choice holds a decode slot of its own, so n choices count as n requests in flight.
+        var choices = request.Choices;
+        if (Interlocked.Add(ref _inFlight, choices) > _options.MaxSequencesPerStep + _options.MaxWaitingRequests)
         {
-            var excess = Interlocked.Decrement(ref _inFlight) - _options.MaxSequencesPerStep - _options.MaxWaitingRequests + 1;
+            var excess = Interlocked.Add(ref _inFlight, -choices) - _options.MaxSequencesPerStep - _options.MaxWaitingRequests + choices;
             var seconds = Math.Clamp(Math.Ceiling(_meanRequestSeconds * excess / _options.MaxSequencesPerStep), 1, 300);
             throw new EngineOverloadedException($"The waiting queue is full ({_options.MaxWaitingRequests} requests).", TimeSpan.FromSeconds(seconds));
         }
         if (request.Session is { } session && !_sessionLeases.TryAcquire(session))
         {
-            Interlocked.Decrement(ref _inFlight);
+            Interlocked.Add(ref _inFlight, -choices);
             throw new SessionBusyException(session.Id);
         }
-        var events = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleWriter = true, SingleReader = true });
-        var sequence = new Sequence(request, Interlocked.Increment(ref _arrivals), _time.GetUtcNow());
-        var text = _tokenizer is null ? null : new OutputText(_tokenizer, request.StopSequences, request.PromptTokenIds[^1]);
-        var active = new ActiveRequest(sequence, events.Writer, text);
-        if (!_commands.Writer.TryWrite(new SubmitCommand(active)))
+        var submittedAt = _time.GetUtcNow();
+        var (leader, leaderEvents) = NewActiveRequest(request with { Choices = 1 }, submittedAt);
+        var choiceHandles = new List<GenerationHandle>();
+        for (var choice = 1; choice < choices; choice++)
         {
-            Interlocked.Decrement(ref _inFlight);
+            var seed = SamplingParameters.SeedOfChoice(leader.Random.Seed, choice);
+            var (parked, parkedEvents) = NewActiveRequest(request with
+            {
+                RequestId = ChoiceRequestId(request.RequestId, choice),
+                Choices = 1,
+                Sampling = request.Sampling with { Seed = seed },
+            }, submittedAt);
+            leader.ParkedChoices.Add(parked);
+            choiceHandles.Add(new GenerationHandle(parked.Id, parkedEvents, () => _commands.Writer.TryWrite(new CancelCommand(parked))));
+        }
+        if (!_commands.Writer.TryWrite(new SubmitCommand(leader)))
+        {
+            Interlocked.Add(ref _inFlight, -choices);
             if (request.Session is { } busy)
             {
                 _sessionLeases.Release(busy);
             }
             throw new EngineUnavailableException("The service is shutting down.");
         }
-        return new GenerationHandle(request.RequestId, events.Reader, () => _commands.Writer.TryWrite(new CancelCommand(active)));
+        return new GenerationHandle(request.RequestId, leaderEvents, () => _commands.Writer.TryWrite(new CancelCommand(leader)), choiceHandles);
+    }
+
+    /// <summary>The engine-side id of choice <paramref name="choice"/> (1..n-1) of a request; choice 0 keeps the request's id.</summary>
+    public static string ChoiceRequestId(string requestId, int choice) => $"{requestId}#{choice}";
+
+    private (ActiveRequest Request, ChannelReader<GenerationEvent> Events) NewActiveRequest(GenerationRequest request, DateTimeOffset submittedAt)
+    {
+        var events = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleWriter = true, SingleReader = true });
+        var sequence = new Sequence(request, Interlocked.Increment(ref _arrivals), submittedAt);
+        var text = _tokenizer is null ? null : new OutputText(_tokenizer, request.StopSequences, request.PromptTokenIds[^1]);
+        return (new ActiveRequest(sequence, events.Writer, text), events.Reader);
     }
 
     public MemorySnapshot GetMemorySnapshot() => Metrics.Latest;

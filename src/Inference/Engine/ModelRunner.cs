@@ -36,14 +36,29 @@ internal sealed class ModelRunner(TransformerDecoder decoder, KvPool pool) : ISt
         }
         var forward = ForwardBatch.Create(inputs, needsLogits: needsLogits);
         var scoring = ScoringRows.Plan(batch, forward);
+        IReadOnlyList<ScoredRows> scores = [];
+        Tensor logits; // [distinct sampling rows, vocab]
         if (scoring.IsEmpty)
         {
-            var logits = decoder.Forward(DecoderInput.From(forward), pool); // [sampling rows, vocab]
-            return new StepOutput(_sampler.Sample(logits, sampling));
+            logits = decoder.Forward(DecoderInput.From(forward), pool);
         }
-        var all = decoder.Forward(DecoderInput.From(forward with { LogitRows = scoring.LogitRows }), pool); // [sampling + scored rows, vocab]
-        var tokens = sampling.Count == 0 ? [] : _sampler.Sample(all.index_select(0, tensor(scoring.SamplingPositions)), sampling);
-        return new StepOutput(tokens) { Scores = scoring.Sum(NegativeLogLikelihoods(all, scoring)) };
+        else
+        {
+            var all = decoder.Forward(DecoderInput.From(forward with { LogitRows = scoring.LogitRows }), pool); // [sampling + scored rows, vocab]
+            scores = scoring.Sum(NegativeLogLikelihoods(all, scoring));
+            if (sampling.Count == 0)
+            {
+                return new StepOutput([]) { Scores = scores };
+            }
+            logits = all.index_select(0, tensor(scoring.SamplingPositions));
+        }
+        if (sampling.SharesLogits)
+        {
+            // The n choices of a request draw their first token from its one prefill: its logits row, repeated.
+            logits = logits.index_select(0, tensor(sampling.LogitsRows));
+        }
+        var sampled = _sampler.Sample(logits, sampling);
+        return new StepOutput(sampled.TokenIds, sampling.WantsLogprobs ? sampled.Logprobs : null) { Scores = scores };
     }
 
     /// <summary>-log softmax(logits)[target] of every scored row, in float64 from the float32 logits.</summary>

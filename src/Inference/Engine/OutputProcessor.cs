@@ -7,22 +7,36 @@ namespace GqaService.Inference.Engine;
 /// The output side of a step. Before it: which rows sample, with which parameters and which uniform draw of each request's
 /// own stream. After it: records in each block table what the step computed, then for every sampled token applies the stop
 /// rules (EOS, stop ids, stop strings, max tokens, context), detokenises, streams it, and finishes requests that are done.
-/// Scoring requests (<see cref="PromptScoring"/>) never sample: their scored rows are added up, and they finish once their
-/// prompt is computed. Engine thread only.
+/// A request with n choices samples all of them from the step that completes its prompt (one row each, on the prompt's
+/// logits) and forks its KV for the parked choices before any token is delivered. Scoring requests
+/// (<see cref="PromptScoring"/>) never sample: their scored rows are added up, and they finish once their prompt is
+/// computed. Engine thread only.
 /// </summary>
 internal sealed class OutputProcessor(RequestRegistry requests, EngineMetrics metrics, TimeProvider time, IReadOnlySet<int> eosTokenIds, int maxContext)
 {
+    // Who each row of the planned sampling batch samples for (a parked choice reads its leader's row). Set by PlanSampling,
+    // read by the Process of the same step.
+    private readonly List<ActiveRequest> _planned = [];
+
     /// <summary>The rows that finish their pending tokens this step: only they sample (unfinished prefill chunks do not).</summary>
     public SamplingBatch PlanSampling(ScheduledBatch batch)
     {
         var sampling = new SamplingBatch();
+        _planned.Clear();
         for (var row = 0; row < batch.Work.Count; row++)
         {
             var (sequence, count) = batch.Work[row];
             if (count == sequence.PendingCount && sequence.Request.Scoring is null)
             {
-                var parameters = sequence.Request.Sampling;
-                sampling.Add(row, parameters, parameters.IsGreedy ? 0 : requests.Of(sequence).Random.NextDouble());
+                var request = requests.Of(sequence);
+                AddRow(sampling, row, request);
+                if (sequence.GeneratedCount == 0)
+                {
+                    foreach (var choice in request.ParkedChoices.Where(requests.IsActive))
+                    {
+                        AddRow(sampling, row, choice);
+                    }
+                }
             }
         }
         return sampling;
@@ -52,13 +66,36 @@ internal sealed class OutputProcessor(RequestRegistry requests, EngineMetrics me
                 }
             }
         }
+        // Every parked choice forks before any token is delivered: a leader whose first token ends it releases its blocks.
         for (var i = 0; i < sampling.Count; i++)
         {
-            OnToken(requests.Of(batch.Work[sampling.Rows[i]].Sequence), output.TokenIds[i]);
+            var leader = requests.Of(batch.Work[sampling.Rows[i]].Sequence);
+            if (!ReferenceEquals(_planned[i], leader))
+            {
+                requests.Fork(leader, _planned[i]);
+            }
+        }
+        foreach (var row in sampling.Rows.Distinct())
+        {
+            requests.Of(batch.Work[row].Sequence).ParkedChoices.Clear();
+        }
+        for (var i = 0; i < sampling.Count; i++)
+        {
+            OnToken(_planned[i], output.TokenIds[i], output.Logprobs?[i]);
         }
     }
 
-    private void OnToken(ActiveRequest request, int token)
+    private void AddRow(SamplingBatch sampling, int row, ActiveRequest request)
+    {
+        var sequence = request.Sequence;
+        var parameters = sequence.Request.Sampling;
+        var uniform = parameters.IsGreedy ? 0 : request.Random.NextDouble();
+        var history = parameters.AdjustsLogits ? new SamplingHistory(sequence.Tokens, sequence.PromptLength) : SamplingHistory.None;
+        sampling.Add(row, parameters, uniform, history, sequence.Request.TopLogprobs);
+        _planned.Add(request);
+    }
+
+    private void OnToken(ActiveRequest request, int token, TokenLogprobs? logprobs)
     {
         var sequence = request.Sequence;
         var spec = sequence.Request;
@@ -79,7 +116,7 @@ internal sealed class OutputProcessor(RequestRegistry requests, EngineMetrics me
         sequence.LastTokenAt = now;
         sequence.AppendGenerated(token);
         var delta = request.Text?.Push(token) ?? new OutputDelta("", false);
-        request.Events.TryWrite(new TokenGenerated(token, delta.Text));
+        request.Events.TryWrite(new TokenGenerated(token, delta.Text, logprobs));
         if (delta.StopSequenceHit)
         {
             requests.Finish(request, FinishReason.Stop, "");

@@ -22,11 +22,32 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
 
     public ActiveRequest Of(Sequence sequence) => _active[sequence.Request.RequestId];
 
+    /// <summary>Whether <paramref name="request"/> is still the one in flight under its id.</summary>
+    public bool IsActive(ActiveRequest request) => _active.TryGetValue(request.Id, out var active) && ReferenceEquals(active, request);
+
+    /// <summary>
+    /// Gives a parked choice its own block table sharing every block of <paramref name="leader"/>'s computed prompt (reference
+    /// counts; the first write into a shared partial block copies it), and schedules it to decode from the next step.
+    /// </summary>
+    public void Fork(ActiveRequest leader, ActiveRequest choice)
+    {
+        var sequence = choice.Sequence;
+        sequence.Kv = leader.Sequence.Kv!.Fork();
+        sequence.ForkedBlocks = sequence.Kv.ReservedBlocks;
+        sequence.PeakBlocks = sequence.Kv.ReservedBlocks;
+        sequence.CachedPromptTokens = leader.Sequence.CachedPromptTokens;
+        sequence.FirstScheduledAt = leader.Sequence.FirstScheduledAt;
+        scheduler.AdoptRunning(sequence);
+    }
+
     public void Admit(ActiveRequest request)
     {
-        if (_active.ContainsKey(request.Id))
+        if (_active.ContainsKey(request.Id) || request.ParkedChoices.Any(c => _active.ContainsKey(c.Id)))
         {
-            Refuse(request, "duplicate_request_id", $"A request with id '{request.Id}' is already in flight.");
+            foreach (var refused in request.ParkedChoices.Prepend(request))
+            {
+                Refuse(refused, "duplicate_request_id", $"A request with id '{request.Id}' is already in flight.");
+            }
             return;
         }
         var sequence = request.Sequence;
@@ -53,6 +74,12 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
             ?? (settings.RequestTimeout > TimeSpan.Zero ? sequence.SubmittedAt + settings.RequestTimeout : null);
         metrics.RecordAdmission(prompt.Count);
         _active.Add(request.Id, request);
+        foreach (var choice in request.ParkedChoices)
+        {
+            // Known (cancellable, with the same deadline) but not scheduled: the leader's prefill is theirs too.
+            choice.Deadline = request.Deadline;
+            _active.Add(choice.Id, choice);
+        }
         scheduler.Enqueue(sequence);
     }
 
@@ -87,6 +114,10 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
         var now = time.GetUtcNow();
         foreach (var request in _active.Values.Where(r => r.Deadline <= now).ToList())
         {
+            if (!IsActive(request))
+            {
+                continue; // a parked choice its leader's failure already ended
+            }
             var started = request.Sequence.FirstTokenAt is not null;
             Fail(request, GenerationFailed.DeadlineExceeded, started
                 ? "The request passed its deadline while generating."
@@ -128,6 +159,11 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
     public void Finish(ActiveRequest request, FinishReason reason, string textDelta)
     {
         Retire(request);
+        foreach (var parked in TakeParkedChoices(request))
+        {
+            // Only a cancel can end a leader before its prompt is done; its parked choices end the same way.
+            Finish(parked, reason, "");
+        }
         var sequence = request.Sequence;
         scheduler.RecordCompletionLength(sequence.GeneratedCount);
         metrics.RecordOutcome(reason.ToString().ToLowerInvariant());
@@ -140,13 +176,28 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
     {
         Retire(request);
         Refuse(request, code, message);
+        foreach (var parked in TakeParkedChoices(request))
+        {
+            Fail(parked, code, message);
+        }
+    }
+
+    /// <summary>The choices still waiting for <paramref name="leader"/>'s prompt, which can no longer fork from it.</summary>
+    private List<ActiveRequest> TakeParkedChoices(ActiveRequest leader)
+    {
+        var parked = leader.ParkedChoices.Where(IsActive).ToList();
+        leader.ParkedChoices.Clear();
+        return parked;
     }
 
     public void FailAll(string code, string message)
     {
         foreach (var request in _active.Values.ToList())
         {
-            Fail(request, code, message);
+            if (IsActive(request))
+            {
+                Fail(request, code, message);
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 using GqaService.Inference.Engine;
+using GqaService.Inference.Sampling;
 
 namespace GqaService.Inference.Limits;
 
@@ -18,6 +19,8 @@ public static class GenerationRequestValidator
             errors.Add(new(fields.MaxTokens, $"must lie in 1..{limits.MaxTokens} (got {request.MaxTokens})."));
         }
         Sampling(request, limits, errors);
+        Adjustments(request.Sampling, limits, errors);
+        Choices(request, limits, errors);
         Stops(request, limits, errors);
         if (request.SessionId is { } session && SessionIds.Problem(session, limits.MaxSessionIdLength) is { } problem)
         {
@@ -117,6 +120,63 @@ public static class GenerationRequestValidator
         if (sampling.TopK < 0)
         {
             errors.Add(new(RequestFieldNames.TopK, $"must be 0 (off) or positive (got {sampling.TopK})."));
+        }
+    }
+
+    private static void Adjustments(SamplingParameters sampling, ServingLimits limits, List<FieldError> errors)
+    {
+        if (!(sampling.MinP >= 0f && sampling.MinP <= 1f))
+        {
+            errors.Add(new(RequestFieldNames.MinP, $"must lie in [0, 1] (got {sampling.MinP})."));
+        }
+        var maxPenalty = limits.MaxOutputPenalty;
+        if (!(Math.Abs(sampling.PresencePenalty) <= maxPenalty))
+        {
+            errors.Add(new(RequestFieldNames.PresencePenalty, $"must lie in [-{maxPenalty}, {maxPenalty}] (got {sampling.PresencePenalty})."));
+        }
+        if (!(Math.Abs(sampling.FrequencyPenalty) <= maxPenalty))
+        {
+            errors.Add(new(RequestFieldNames.FrequencyPenalty, $"must lie in [-{maxPenalty}, {maxPenalty}] (got {sampling.FrequencyPenalty})."));
+        }
+        if (!(sampling.RepetitionPenalty > 0f && sampling.RepetitionPenalty <= limits.MaxRepetitionPenalty))
+        {
+            errors.Add(new(RequestFieldNames.RepetitionPenalty, $"must lie in (0, {limits.MaxRepetitionPenalty}] (got {sampling.RepetitionPenalty}; 1 is off)."));
+        }
+        var bias = sampling.LogitBias;
+        if (bias.Count > limits.MaxLogitBiasEntries)
+        {
+            errors.Add(new(RequestFieldNames.LogitBias, $"may hold at most {limits.MaxLogitBiasEntries} tokens (got {bias.Count})."));
+        }
+        foreach (var (token, value) in bias)
+        {
+            if (token < 0 || token >= limits.VocabSize)
+            {
+                errors.Add(new(RequestFieldNames.LogitBias, $"token id {token} is outside the vocabulary (0..{limits.VocabSize - 1})."));
+                break;
+            }
+            if (!(Math.Abs(value) <= limits.MaxLogitBias))
+            {
+                errors.Add(new(RequestFieldNames.LogitBias, $"the bias of token {token} must lie in [-{limits.MaxLogitBias}, {limits.MaxLogitBias}] (got {value})."));
+                break;
+            }
+        }
+    }
+
+    private static void Choices(GenerationRequest request, ServingLimits limits, List<FieldError> errors)
+    {
+        if (request.Choices < 1 || request.Choices > limits.MaxChoices)
+        {
+            errors.Add(new(RequestFieldNames.N, $"must lie in 1..{limits.MaxChoices} (got {request.Choices})."));
+        }
+        else if (request.Choices > 1 && request.SessionId is not null)
+        {
+            errors.Add(new(RequestFieldNames.N, "a session holds one continuation, so n must be 1 with session_id."));
+        }
+        var field = request.Fields.TopLogprobs;
+        var maxLogprobs = field == RequestFieldNames.TopLogprobsField ? limits.MaxChatTopLogprobs : limits.MaxCompletionLogprobs;
+        if (request.TopLogprobs is { } top && (top < 0 || top > maxLogprobs))
+        {
+            errors.Add(new(field, $"must lie in 0..{maxLogprobs} (got {top})."));
         }
     }
 

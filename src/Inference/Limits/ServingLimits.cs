@@ -1,5 +1,6 @@
 using GqaService.Inference.Engine;
 using GqaService.Inference.Model;
+using GqaService.Inference.Sampling;
 
 namespace GqaService.Inference.Limits;
 
@@ -42,6 +43,27 @@ public sealed record ServingLimits
 
     /// <summary>temperature lies in [0, MaxTemperature]; top_p in (0, 1]; top_k is 0 (off) or positive.</summary>
     public float MaxTemperature { get; init; } = DefaultMaxTemperature;
+
+    /// <summary>presence_penalty and frequency_penalty lie in [-MaxOutputPenalty, MaxOutputPenalty] (OpenAI's range).</summary>
+    public float MaxOutputPenalty { get; init; } = 2f;
+
+    /// <summary>repetition_penalty lies in (0, MaxRepetitionPenalty]; 1 is off, above 1 discourages repeats.</summary>
+    public float MaxRepetitionPenalty { get; init; } = 10f;
+
+    /// <summary>A logit_bias value lies in [-MaxLogitBias, MaxLogitBias] (OpenAI's range; the sampler gives the ends their meaning).</summary>
+    public float MaxLogitBias => SamplingParameters.MaxLogitBias;
+
+    /// <summary>Most logit_bias entries one request may carry (OpenAI's limit).</summary>
+    public int MaxLogitBiasEntries { get; init; } = 300;
+
+    /// <summary>Most choices (n) per request: each holds its own decode slot and KV blocks past the shared prompt.</summary>
+    public int MaxChoices { get; init; } = 16;
+
+    /// <summary>Completions' <c>logprobs</c> lies in 0..MaxCompletionLogprobs (OpenAI's 5).</summary>
+    public int MaxCompletionLogprobs { get; init; } = 5;
+
+    /// <summary>Chat's <c>top_logprobs</c> lies in 0..MaxChatTopLogprobs (OpenAI's 20).</summary>
+    public int MaxChatTopLogprobs { get; init; } = 20;
 
     /// <summary>Deadline of a request that carries none, queue time included; zero means none.</summary>
     public required TimeSpan RequestTimeout { get; init; }

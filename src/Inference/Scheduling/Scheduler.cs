@@ -23,6 +23,16 @@ public sealed class Scheduler(SchedulerLimits limits, BlockAllocator allocator, 
 
     public void Enqueue(Sequence sequence) => _waiting.AddLast(sequence);
 
+    /// <summary>
+    /// Adds a sequence whose KV is already computed (a choice forked from another's prefill) straight to the running set:
+    /// it decodes from the next step.
+    /// </summary>
+    public void AdoptRunning(Sequence sequence)
+    {
+        sequence.Status = SequenceStatus.Running;
+        InsertByArrival(sequence);
+    }
+
     /// <summary>Removes a sequence wherever it is (finished, cancelled or failed); its KV is the caller's to release.</summary>
     public void Remove(Sequence sequence)
     {

@@ -32,6 +32,8 @@ public sealed class Sequence(GenerationRequest request, long arrivalOrder, DateT
     public int RecomputedTokens { get; set; }
     public int PeakBlocks { get; set; }
     public int BlocksAllocated { get; set; }
+    /// <summary>Blocks this sequence took by forking another choice's prompt (shared, not allocated).</summary>
+    public int ForkedBlocks { get; set; }
 
     public DateTimeOffset SubmittedAt { get; } = submittedAt;
     public DateTimeOffset? FirstScheduledAt { get; set; }

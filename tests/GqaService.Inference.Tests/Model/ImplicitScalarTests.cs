@@ -63,6 +63,15 @@ public class ImplicitScalarTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void TheScanCoversTheSamplerItsLogitAdjusterAndTheRunner()
+    {
+        // Per-step types added with the sampling knobs; the namespace rule picks them up, and this keeps it that way.
+        Assert.Contains(typeof(GqaService.Inference.Sampling.LogitAdjuster), PerStepTypes);
+        Assert.Contains(typeof(GqaService.Inference.Sampling.TensorSampler), PerStepTypes);
+        Assert.Contains(typeof(ModelRunner), PerStepTypes);
+    }
+
+    [Fact]
     public void Scanner_FindsTheConversionsItIsMeantToBan()
     {
         // The scan must be able to fail: these TorchSharp calls are known to create a Scalar from a number.

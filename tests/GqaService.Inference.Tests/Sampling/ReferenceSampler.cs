@@ -3,23 +3,29 @@ using GqaService.Inference.Sampling;
 namespace GqaService.Inference.Tests.Sampling;
 
 /// <summary>
-/// An independent float64 sampler written from the definitions: the probabilities that temperature, top-k and top-p leave
-/// for one row, and the token that the inverse cumulative distribution gives for a uniform draw. Ties go to the lowest id.
+/// An independent float64 sampler written from the definitions: the probabilities that temperature, min-p, top-k and top-p
+/// leave for one row, and the token that the inverse cumulative distribution gives for a uniform draw. Ties go to the lowest
+/// id. Logit adjustments (bias, penalties) are the caller's: it passes the adjusted logits.
 /// </summary>
 internal static class ReferenceSampler
 {
     /// <summary>The renormalised distribution over the whole vocabulary (zero outside the kept set).</summary>
-    public static double[] Probabilities(float[] logits, SamplingParameters parameters)
+    public static double[] Probabilities(float[] logits, SamplingParameters parameters) =>
+        Probabilities(Array.ConvertAll(logits, l => (double)l), parameters);
+
+    public static double[] Probabilities(double[] logits, SamplingParameters parameters)
     {
         var order = SortedIds(logits, parameters.Temperature);
         var weights = new double[logits.Length];
         var max = logits.Max();
         foreach (var id in order)
         {
-            weights[id] = Math.Exp(((double)logits[id] - max) / parameters.Temperature);
+            weights[id] = Math.Exp((logits[id] - max) / parameters.Temperature);
         }
-        var keep = parameters.TopK > 0 ? Math.Min(parameters.TopK, order.Length) : order.Length;
-        var kept = order.Take(keep).ToList();
+        // min_p: a token stays if its probability is at least min_p times the most likely one's (weights are exactly that ratio).
+        var eligible = order.Where(id => weights[id] >= parameters.MinP).ToList();
+        var keep = parameters.TopK > 0 ? Math.Min(parameters.TopK, eligible.Count) : eligible.Count;
+        var kept = eligible.Take(keep).ToList();
         if (parameters.TopP < 1f)
         {
             var mass = kept.Sum(id => weights[id]);
@@ -46,7 +52,10 @@ internal static class ReferenceSampler
     }
 
     /// <summary>The token whose cumulative interval (in most-likely-first order) holds <paramref name="uniform"/>.</summary>
-    public static int Draw(float[] logits, SamplingParameters parameters, double uniform)
+    public static int Draw(float[] logits, SamplingParameters parameters, double uniform) =>
+        Draw(Array.ConvertAll(logits, l => (double)l), parameters, uniform);
+
+    public static int Draw(double[] logits, SamplingParameters parameters, double uniform)
     {
         var probabilities = Probabilities(logits, parameters);
         var cumulative = 0.0;
@@ -80,9 +89,22 @@ internal static class ReferenceSampler
         return best;
     }
 
-    private static int[] SortedIds(float[] logits, float temperature) =>
+    public static int Argmax(double[] logits)
+    {
+        var best = 0;
+        for (var i = 1; i < logits.Length; i++)
+        {
+            if (logits[i] > logits[best])
+            {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static int[] SortedIds(double[] logits, float temperature) =>
         Enumerable.Range(0, logits.Length)
-            .OrderByDescending(id => (double)logits[id] / temperature)
+            .OrderByDescending(id => logits[id] / temperature)
             .ThenBy(id => id)
             .ToArray();
 }

@@ -136,7 +136,7 @@ public sealed class TensorSamplerTests
         using var scope = NewDisposeScope();
         using var sampler = new TensorSampler(rows[0].Length);
         var logits = tensor(rows.SelectMany(r => r).ToArray()).view(rows.Length, rows[0].Length);
-        return sampler.Sample(logits, batch);
+        return sampler.Sample(logits, batch).TokenIds;
     }
 
     private float[] Logits(int vocab, double spread) =>

@@ -69,6 +69,41 @@ internal sealed class StepCoreFixture : IDisposable
         return id;
     }
 
+    /// <summary>
+    /// Submits a request with <paramref name="choices"/> choices as the engine does: choice 0 under <paramref name="id"/>,
+    /// the others parked on it under <c>id#i</c>. Returns every choice's id.
+    /// </summary>
+    public IReadOnlyList<string> SubmitChoices(string id, int promptLength, int maxTokens, int choices)
+    {
+        var request = new GenerationRequest
+        {
+            RequestId = id,
+            PromptTokenIds = Enumerable.Range(0, promptLength).Select(i => 3 + i % 90).ToArray(),
+            MaxTokens = maxTokens,
+        };
+        var ids = new List<string>();
+        ActiveRequest? leader = null;
+        for (var choice = 0; choice < choices; choice++)
+        {
+            var choiceId = choice == 0 ? id : InferenceEngine.ChoiceRequestId(id, choice);
+            var channel = Channel.CreateUnbounded<GenerationEvent>();
+            var active = new ActiveRequest(new Sequence(request with { RequestId = choiceId }, ++_arrivals, Clock.GetUtcNow()), channel.Writer, text: null);
+            _events[choiceId] = channel.Reader;
+            _requests[choiceId] = active;
+            ids.Add(choiceId);
+            if (leader is null)
+            {
+                leader = active;
+            }
+            else
+            {
+                leader.ParkedChoices.Add(active);
+            }
+        }
+        Requests.Admit(leader!);
+        return ids;
+    }
+
     public void Cancel(string id) => Requests.Cancel(_requests[id]);
 
     public Sequence SequenceOf(string id) => _requests[id].Sequence;
