@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using GqaService.Inference.Engine.Events;
 using GqaService.Inference.KvCache;
 using GqaService.Inference.Limits;
 using GqaService.Inference.Loading;
@@ -40,8 +41,9 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     private ITextTokenizer? _tokenizer;
     private ServingLimits? _limits;
 
-    public InferenceEngine(IOptions<EngineOptions> options, ILogger<InferenceEngine> logger, TimeProvider? time = null)
+    public InferenceEngine(IOptions<EngineOptions> options, ILogger<InferenceEngine> logger, TimeProvider? time = null, EngineEvents? events = null)
     {
+        Events = events ?? new EngineEvents(time);
         _options = options.Value;
         _logger = logger;
         _time = time ?? TimeProvider.System;
@@ -50,6 +52,8 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     }
 
     public EngineMetrics Metrics { get; }
+    /// <summary>The engine's event hub (<c>/v1/events</c>) and its block map.</summary>
+    public EngineEvents Events { get; }
     public ModelDescription Model => _model ?? throw new EngineUnavailableException("The model is still loading.");
     public ITextTokenizer? Tokenizer => _tokenizer;
     public bool IsReady => _ready;
@@ -115,6 +119,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
         {
             var excess = Interlocked.Decrement(ref _inFlight) - _options.MaxSequencesPerStep - _options.MaxWaitingRequests + 1;
             var seconds = Math.Clamp(Math.Ceiling(_meanRequestSeconds * excess / _options.MaxSequencesPerStep), 1, 300);
+            Events.Publish(new EngineEvent { Kind = EngineEventKind.Rejected, RequestId = request.RequestId, SessionId = request.SessionId, Reason = "overloaded" });
             throw new EngineOverloadedException($"The waiting queue is full ({_options.MaxWaitingRequests} requests).", TimeSpan.FromSeconds(seconds));
         }
         if (request.SessionId is { } sessionId && !_sessionLeases.TryAcquire(sessionId))
@@ -210,7 +215,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
         using (parts)
         using (torch.inference_mode())
         {
-            var loop = new EngineLoop(parts, _commands.Reader, Metrics, _logger, OnRequestCompleted);
+            var loop = new EngineLoop(parts, _commands.Reader, Metrics, Events, _logger, OnRequestCompleted);
             loop.PublishInitialSnapshot();
             lock (_lifecycle)
             {
