@@ -36,6 +36,7 @@ static WebApplication BuildServer(ServeSettings settings)
     app.MapHealth();
     app.MapPrometheusScrapingEndpoint("/metrics");
     app.MapV1();
+    app.MapUi();
     return app;
 }
 

@@ -119,6 +119,10 @@ internal sealed class ActiveGeneration : IDisposable
         else if (next is GenerationFinished finished)
         {
             _text.Append(finished.TextDelta);
+            foreach (var step in finished.Usage.StepSpans)
+            {
+                (_generateSpan ?? _queueSpan)?.AddLink(new ActivityLink(step));
+            }
         }
     }
 

@@ -83,6 +83,12 @@ public sealed class EngineOptions
     [Range(0, 1 << 16)]
     public int KvHeads { get; set; }
 
+    /// <summary>
+    /// One OpenTelemetry span per engine step (source <c>GqaService.Engine</c>), linked from each request's span. Off by
+    /// default: on a small model the span costs more than 1% of a step (docs/observatory.md).
+    /// </summary>
+    public bool StepSpans { get; set; }
+
     /// <summary>Intra-op threads for libtorch; 0 chooses: one for small models (dim &lt; 512), every core otherwise.</summary>
     [Range(0, 1024)]
     public int TorchThreads { get; set; }
