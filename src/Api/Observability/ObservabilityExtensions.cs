@@ -45,7 +45,7 @@ public static class ObservabilityExtensions
             .WithTracing(tracing =>
             {
                 tracing.AddSource(ApiTelemetry.SourceName).AddAspNetCoreInstrumentation();
-                if (builder.Configuration.GetValue<bool>("Inference:StepSpans"))
+                if (builder.Configuration.GetValue<bool?>("Inference:StepSpans") ?? otlpEnabled)
                 {
                     tracing.AddSource(ApiTelemetry.EngineMeterName);
                 }

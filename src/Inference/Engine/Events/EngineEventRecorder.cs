@@ -8,12 +8,12 @@ namespace GqaService.Inference.Engine.Events;
 /// finished) are told to it as they happen; block, session and admission events come from comparing the pool's ownership
 /// and the running set at each publish with the previous one, so the allocator and the session store need no hooks and a
 /// step's block changes go out batched, one event per owner. A block freed and taken again by another owner within one
-/// step reads as freed by the first and allocated to the second. Engine thread only.
+/// step reads as freed by the first and allocated to the second. Only blocks some block table lists are followed (every
+/// reference on this branch comes from one); a step costs the blocks in use, not the pool. Engine thread only.
 /// </summary>
 internal sealed class EngineEventRecorder
 {
     private static readonly TimeSpan MapInterval = TimeSpan.FromMilliseconds(250);
-    private static readonly BlockOwner Unattributed = new("pool", "unattributed");
 
     private readonly EngineEvents _hub;
     private readonly Scheduler _scheduler;
@@ -22,18 +22,28 @@ internal sealed class EngineEventRecorder
     private readonly int _blockSize;
     private readonly long _bytesPerBlock;
     private readonly TimeProvider _time;
-    private BlockOwner?[] _owners;
-    private BlockOwner?[] _previousOwners;
-    private int[] _refCounts;
-    private int[] _previousRefCounts;
+    // Committed state (as of the last comparison) and this step's attribution, stamped so nothing needs clearing.
+    private readonly BlockOwner?[] _owners;
+    private readonly int[] _refCounts;
+    private readonly BlockOwner?[] _nowOwners;
+    private readonly long[] _stamp;
+    private long _step;
+    private List<int> _touched = [];
+    private List<int> _previousTouched = [];
     private readonly int[] _positions;
     private readonly int[] _tokens;
     private readonly Dictionary<BlockOwner, (string? RequestId, int Tokens, int Blocks)> _ownerDetails = [];
     private readonly Dictionary<string, (Session Session, int Blocks)> _knownSessions = [];
     private readonly HashSet<string> _deletedSessions = [];
+    private readonly List<(string Id, int Blocks)> _goneSessions = [];
     private readonly HashSet<Sequence> _running = [];
     private readonly HashSet<Sequence> _runningNow = [];
-    private long _lastMapTimestamp;
+    private readonly Dictionary<Session, string> _requestOfSession = new(ReferenceEqualityComparer.Instance);
+    // Owners are reused from step to step, so comparing a block's owner before and after is a reference comparison.
+    private Dictionary<(string Kind, string Id), BlockOwner> _ownerCache = [];
+    private Dictionary<(string Kind, string Id), BlockOwner> _previousOwnerCache = [];
+    private bool _mapStale = true;
+    private DateTimeOffset _lastMap;
     private bool _mapPublished;
     private long _tokensSampled;
     private long _preemptions;
@@ -44,8 +54,7 @@ internal sealed class EngineEventRecorder
         _allocator = sessions.Allocator;
         _blockSize = sessions.BlockSize;
         var total = _allocator.TotalBlocks;
-        (_owners, _previousOwners) = (new BlockOwner?[total], new BlockOwner?[total]);
-        (_refCounts, _previousRefCounts) = (new int[total], new int[total]);
+        (_owners, _nowOwners, _refCounts, _stamp) = (new BlockOwner?[total], new BlockOwner?[total], new int[total], new long[total]);
         (_positions, _tokens) = (new int[total], new int[total]);
     }
 
@@ -108,21 +117,30 @@ internal sealed class EngineEventRecorder
 
     public void OnStep(int sampledTokens) => _tokensSampled += sampledTokens;
 
-    /// <summary>Compares sessions, the running set and block ownership with the last call and publishes what changed.</summary>
+    /// <summary>
+    /// Compares sessions, the running set and block ownership with the last call and publishes what changed. The block map
+    /// is rebuilt at most every 250 ms while work runs (it costs a pass over the pool plus copies), and at once when nothing runs or waits;
+    /// a map is consistent with the stream whenever it was built, since it carries the sequence number it was built at.
+    /// </summary>
     public void Observe()
     {
-        var changed = DiffSessions();
+        _mapStale |= DiffSessions();
         DiffRunning();
-        changed |= DiffBlocks();
-        var due = !_mapPublished || _time.GetElapsedTime(_lastMapTimestamp) >= MapInterval;
-        if (changed || due)
+        _mapStale |= DiffBlocks();
+        var now = _time.GetUtcNow();
+        var due = !_mapPublished || now - _lastMap >= MapInterval;
+        var idle = _scheduler.Running.Count == 0 && _scheduler.Waiting.Count == 0;
+        if (_mapStale && (due || idle))
         {
             _hub.PublishBlockMap(BuildMap());
+            _mapStale = false;
         }
         if (due)
         {
-            _lastMapTimestamp = _time.GetTimestamp();
+            _lastMap = now;
             _mapPublished = true;
+            // Token counts per block move with every decoded token; the periodic map keeps them fresh.
+            _mapStale = true;
             _hub.Publish(new EngineEvent
             {
                 Kind = EngineEventKind.Stats,
@@ -135,32 +153,33 @@ internal sealed class EngineEventRecorder
     private bool DiffSessions()
     {
         var changed = false;
-        foreach (var session in _sessions.Sessions)
+        _goneSessions.Clear();
+        foreach (var (id, known) in _knownSessions)
         {
-            if (!_knownSessions.TryGetValue(session.Id, out var known) || !ReferenceEquals(known.Session, session))
+            if (!_sessions.TryGet(id, out var current) || !ReferenceEquals(current, known.Session))
             {
-                changed = true;
-                _hub.Publish(new EngineEvent { Kind = EngineEventKind.SessionCreated, SessionId = session.Id });
+                _goneSessions.Add((id, known.Blocks));
             }
         }
-        foreach (var (id, known) in _knownSessions.ToList())
+        foreach (var (id, blocks) in _goneSessions)
         {
-            if (_sessions.TryGet(id, out var current) && ReferenceEquals(current, known.Session))
-            {
-                _knownSessions[id] = (current, current.Sequence.ReservedBlocks);
-                continue;
-            }
             changed = true;
             _knownSessions.Remove(id);
             _hub.Publish(new EngineEvent
             {
                 Kind = _deletedSessions.Remove(id) ? EngineEventKind.SessionDeleted : EngineEventKind.SessionEvicted,
                 SessionId = id,
-                BlocksReleased = known.Blocks,
+                BlocksReleased = blocks,
             });
         }
         foreach (var session in _sessions.Sessions)
         {
+            if (!_knownSessions.ContainsKey(session.Id))
+            {
+                changed = true;
+                _hub.Publish(new EngineEvent { Kind = EngineEventKind.SessionCreated, SessionId = session.Id });
+            }
+            // What it holds now is what an eviction or deletion before the next comparison releases.
             _knownSessions[session.Id] = (session, session.Sequence.ReservedBlocks);
         }
         _deletedSessions.Clear();
@@ -191,38 +210,56 @@ internal sealed class EngineEventRecorder
     private bool DiffBlocks()
     {
         AttributeBlocks();
-        var freed = new SortedDictionary<int, (BlockOwner Owner, List<int> Blocks)>();
-        var allocated = new Dictionary<BlockOwner, (List<int> Blocks, List<int> Positions)>();
+        List<(BlockOwner Owner, List<int> Blocks)>? freed = null;
+        List<(BlockOwner Owner, List<int> Blocks, List<int> Positions)>? allocated = null;
         List<int>? sharedBlocks = null;
         List<int>? sharedCounts = null;
-        for (var block = 0; block < _owners.Length; block++)
+        foreach (var block in _previousTouched)
         {
-            var before = _previousOwners[block];
-            var now = _owners[block];
-            if (before is not null && (now is null || !now.Equals(before)))
+            if (_stamp[block] != _step)
             {
-                Add(freed, before, block);
-            }
-            if (now is not null && (before is null || !now.Equals(before)))
-            {
-                if (!allocated.TryGetValue(now, out var lists))
-                {
-                    allocated[now] = lists = ([], []);
-                }
-                lists.Blocks.Add(block);
-                lists.Positions.Add(_positions[block]);
-            }
-            else if (now is not null && _refCounts[block] != _previousRefCounts[block])
-            {
-                (sharedBlocks ??= []).Add(block);
-                (sharedCounts ??= []).Add(_refCounts[block]);
+                Entry(freed ??= [], _owners[block]!).Blocks.Add(block);
+                (_owners[block], _refCounts[block]) = (null, 0);
             }
         }
-        foreach (var (owner, blocks) in freed.Values)
+        foreach (var block in _touched)
         {
+            var before = _owners[block];
+            var now = _nowOwners[block]!;
+            var references = _allocator.RefCount(block);
+            if (ReferenceEquals(before, now))
+            {
+                if (references != _refCounts[block])
+                {
+                    (sharedBlocks ??= []).Add(block);
+                    (sharedCounts ??= []).Add(references);
+                }
+            }
+            else
+            {
+                if (before is not null)
+                {
+                    Entry(freed ??= [], before).Blocks.Add(block);
+                }
+                allocated ??= [];
+                var index = allocated.FindIndex(e => ReferenceEquals(e.Owner, now));
+                if (index < 0)
+                {
+                    allocated.Add((now, [], []));
+                    index = allocated.Count - 1;
+                }
+                allocated[index].Blocks.Add(block);
+                allocated[index].Positions.Add(_positions[block]);
+            }
+            (_owners[block], _refCounts[block]) = (now, references);
+        }
+        (_touched, _previousTouched) = (_previousTouched, _touched);
+        foreach (var (owner, blocks) in freed ?? [])
+        {
+            blocks.Sort();
             _hub.Publish(new EngineEvent { Kind = EngineEventKind.BlocksFreed, Owner = owner, SessionId = SessionOf(owner), Blocks = blocks });
         }
-        foreach (var (owner, lists) in allocated)
+        foreach (var (owner, blocks, positions) in allocated ?? [])
         {
             _hub.Publish(new EngineEvent
             {
@@ -230,70 +267,88 @@ internal sealed class EngineEventRecorder
                 Owner = owner,
                 SessionId = SessionOf(owner),
                 RequestId = _ownerDetails.TryGetValue(owner, out var details) ? details.RequestId : null,
-                Blocks = lists.Blocks,
-                Values = lists.Positions,
+                Blocks = blocks,
+                Values = positions,
             });
         }
         if (sharedBlocks is not null)
         {
             _hub.Publish(new EngineEvent { Kind = EngineEventKind.BlocksShared, Blocks = sharedBlocks, Values = sharedCounts });
         }
-        (_owners, _previousOwners) = (_previousOwners, _owners);
-        (_refCounts, _previousRefCounts) = (_previousRefCounts, _refCounts);
-        return freed.Count > 0 || allocated.Count > 0 || sharedBlocks is not null;
+        return freed is not null || allocated is not null || sharedBlocks is not null;
 
-        static void Add(SortedDictionary<int, (BlockOwner, List<int>)> byFirstBlock, BlockOwner owner, int block)
+        static (BlockOwner Owner, List<int> Blocks) Entry(List<(BlockOwner Owner, List<int> Blocks)> entries, BlockOwner owner)
         {
-            // Keyed by the owner's first freed block so the events come out in block order without a second pass.
-            foreach (var (_, entry) in byFirstBlock)
+            foreach (var entry in entries)
             {
-                if (entry.Item1.Equals(owner))
+                if (ReferenceEquals(entry.Owner, owner))
                 {
-                    entry.Item2.Add(block);
-                    return;
+                    return entry;
                 }
             }
-            byFirstBlock[block] = (owner, [block]);
+            entries.Add((owner, []));
+            return entries[^1];
         }
     }
 
-    /// <summary>Fills the current owner, position, token and reference-count arrays: sessions first, then requests without one.</summary>
+    /// <summary>
+    /// Stamps every block some block table lists with this step's owner (sessions first, then requests without one). Only
+    /// listed blocks are visited, so a step costs what is in use, not the whole pool.
+    /// </summary>
     private void AttributeBlocks()
     {
-        Array.Clear(_owners);
+        _step++;
+        _touched.Clear();
         _ownerDetails.Clear();
-        var requestOfSession = new Dictionary<Session, string>(ReferenceEqualityComparer.Instance);
-        foreach (var sequence in _scheduler.Running.Concat(_scheduler.Waiting))
+        (_ownerCache, _previousOwnerCache) = (_previousOwnerCache, _ownerCache);
+        _ownerCache.Clear();
+        _requestOfSession.Clear();
+        foreach (var sequence in _scheduler.Running)
         {
-            if (sequence.Session is { } session)
-            {
-                requestOfSession[session] = sequence.Request.RequestId;
-            }
+            NoteSession(sequence);
+        }
+        foreach (var sequence in _scheduler.Waiting)
+        {
+            NoteSession(sequence);
         }
         foreach (var session in _sessions.Sessions)
         {
-            Attribute(new BlockOwner(BlockOwner.SessionKind, session.Id), session.Sequence, requestOfSession.GetValueOrDefault(session));
+            Attribute(Owner(BlockOwner.SessionKind, session.Id), session.Sequence, _requestOfSession.GetValueOrDefault(session));
         }
-        foreach (var sequence in _scheduler.Running.Concat(_scheduler.Waiting))
+        foreach (var sequence in _scheduler.Running)
         {
-            if (sequence.Kv is { } kv && (sequence.Session is null || !ReferenceEquals(kv, sequence.Session.Sequence)))
-            {
-                Attribute(new BlockOwner(BlockOwner.RequestKind, sequence.Request.RequestId), kv, sequence.Request.RequestId);
-            }
+            AttributeRequest(sequence);
         }
-        for (var block = 0; block < _owners.Length; block++)
+        foreach (var sequence in _scheduler.Waiting)
         {
-            _refCounts[block] = _allocator.RefCount(block);
-            if (_refCounts[block] == 0)
-            {
-                _owners[block] = null;
-            }
-            else if (_owners[block] is null)
-            {
-                _owners[block] = Unattributed;
-                (_positions[block], _tokens[block]) = (0, 0);
-            }
+            AttributeRequest(sequence);
         }
+    }
+
+    private void NoteSession(Sequence sequence)
+    {
+        if (sequence.Session is { } session)
+        {
+            _requestOfSession[session] = sequence.Request.RequestId;
+        }
+    }
+
+    private void AttributeRequest(Sequence sequence)
+    {
+        if (sequence.Kv is { } kv && (sequence.Session is null || !ReferenceEquals(kv, sequence.Session.Sequence)))
+        {
+            Attribute(Owner(BlockOwner.RequestKind, sequence.Request.RequestId), kv, sequence.Request.RequestId);
+        }
+    }
+
+    private BlockOwner Owner(string kind, string id)
+    {
+        if (!_previousOwnerCache.TryGetValue((kind, id), out var owner))
+        {
+            owner = new BlockOwner(kind, id);
+        }
+        _ownerCache[(kind, id)] = owner;
+        return owner;
     }
 
     private void Attribute(BlockOwner owner, KvSequence kv, string? requestId)
@@ -303,9 +358,11 @@ internal sealed class EngineEventRecorder
         for (var logical = 0; logical < blocks.Count; logical++)
         {
             var block = blocks[logical];
-            if (_owners[block] is null)
+            if (_stamp[block] != _step)
             {
-                _owners[block] = owner;
+                _stamp[block] = _step;
+                _touched.Add(block);
+                _nowOwners[block] = owner;
                 _positions[block] = logical;
                 _tokens[block] = Math.Clamp(kv.Length - logical * _blockSize, 0, _blockSize);
             }
@@ -314,13 +371,12 @@ internal sealed class EngineEventRecorder
 
     private BlockMap BuildMap()
     {
-        // Built from the arrays just swapped into "previous": they are the current state now.
         var owners = new List<BlockMapOwner>();
         var index = new Dictionary<BlockOwner, int>();
-        var ownerOf = new int[_previousOwners.Length];
+        var ownerOf = new int[_owners.Length];
         for (var block = 0; block < ownerOf.Length; block++)
         {
-            if (_previousOwners[block] is not { } owner)
+            if (_owners[block] is not { } owner)
             {
                 ownerOf[block] = -1;
                 continue;
@@ -338,7 +394,7 @@ internal sealed class EngineEventRecorder
             BlockSize = _blockSize,
             Owners = owners,
             OwnerOf = ownerOf,
-            RefCounts = [.. _previousRefCounts],
+            RefCounts = [.. _refCounts],
             Positions = [.. _positions],
             Tokens = [.. _tokens],
         };

@@ -113,6 +113,8 @@ public sealed class EngineEventTests
         engine.Step();
         engine.Step();
         var b = engine.Submit(0, 30, prompt: [.. shared.Take(8), 77]);
+        // While work runs the map is rebuilt at most every 250 ms.
+        engine.Clock.Advance(TimeSpan.FromSeconds(1));
         engine.Step();
 
         var map = engine.Hub.BlockMap;
