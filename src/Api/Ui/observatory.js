@@ -198,7 +198,7 @@ function listEvent(e) {
   const who = e.request_id || e.session_id || (e.owner && e.owner.id) || '';
   const parts = [e.kind, who];
   if (e.blocks) parts.push(`blocks [${e.blocks.join(',')}]`);
-  if (e.predicted_blocks != null) parts.push(`predicted ${e.predicted_blocks} blocks`);
+  if (e.predicted_blocks != null) parts.push(e.kind === 'admitted' ? `holds ${e.predicted_blocks} blocks` : `predicted ${e.predicted_blocks} blocks`);
   if (e.blocks_released != null) parts.push(`released ${e.blocks_released} blocks`);
   if (e.tokens != null) parts.push(`${e.tokens} tokens`);
   if (e.reason) parts.push(e.reason);
