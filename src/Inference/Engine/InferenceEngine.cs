@@ -40,10 +40,13 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     private ModelDescription? _model;
     private ITextTokenizer? _tokenizer;
     private ServingLimits? _limits;
+    private readonly EngineEvents? _ownedEvents;
 
     public InferenceEngine(IOptions<EngineOptions> options, ILogger<InferenceEngine> logger, TimeProvider? time = null, EngineEvents? events = null)
     {
-        Events = events ?? new EngineEvents(time);
+        // Without a shared hub (DI registers one for /v1/events) the engine keeps its own and disposes it.
+        _ownedEvents = events is null ? new EngineEvents(time) : null;
+        Events = events ?? _ownedEvents!;
         _options = options.Value;
         _logger = logger;
         _time = time ?? TimeProvider.System;
@@ -291,6 +294,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
             }
         }
         Metrics.Dispose();
+        _ownedEvents?.Dispose();
         _stop.Dispose();
     }
 }
