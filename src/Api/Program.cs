@@ -39,6 +39,7 @@ static WebApplication BuildServer(ServeSettings settings)
     app.MapPrometheusScrapingEndpoint("/metrics");
     app.MapV1();
     app.MapTokenizer();
+    app.MapUi();
     return app;
 }
 

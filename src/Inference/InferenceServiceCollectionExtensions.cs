@@ -1,4 +1,5 @@
 using GqaService.Inference.Engine;
+using GqaService.Inference.Engine.Events;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -16,6 +17,7 @@ public static class InferenceServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<EngineOptions>, EngineOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new EngineEvents(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<InferenceEngine>();
         services.AddSingleton<IInferenceEngine>(sp => sp.GetRequiredService<InferenceEngine>());
         services.AddHostedService<EngineHostedService>();

@@ -8,6 +8,7 @@ return args.FirstOrDefault() switch
     "step" => await StepBenchmark.RunAsync(args[1..]),
     "load" => LoadMemoryBenchmark.Run(args[1..]),
     "gqa" => await GqaTableBenchmark.RunAsync(args[1..]),
+    "observatory" => await ObservatoryBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -19,6 +20,7 @@ static int Usage()
           kv --model PATH [--budget-mib 64] [--requests 64]
           load [--dim 1024] [--layers 16] [--hidden 4096] [--heads 16] [--kv-heads 4] [--vocab 32000]
           gqa --model stories260K.bin --text tests/data/heldout-stories.txt [--out docs/gqa-table.json] [--max-tokens 128] [--requests-per-stream 2]
+          observatory [--model PATH] [--streams 16] [--max-tokens 128] [--kv-mib 64] [--iterations 20000]
         """);
     return 2;
 }

@@ -13,7 +13,8 @@ public static class V1Endpoints
             .MapModels()
             .MapSessions()
             .MapMemory()
-            .MapPerplexity();
+            .MapPerplexity()
+            .MapObservatory();
         return app;
     }
 }

@@ -163,6 +163,13 @@ internal sealed class ActiveGeneration : IDisposable
             _lastToken = now;
             _tokens++;
         }
+        else if (tagged.Event is GenerationFinished finished)
+        {
+            foreach (var step in finished.Usage.StepSpans)
+            {
+                (_generateSpan ?? _queueSpan)?.AddLink(new ActivityLink(step));
+            }
+        }
     }
 
     private void EndSpans(string outcome)

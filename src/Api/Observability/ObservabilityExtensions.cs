@@ -45,6 +45,10 @@ public static class ObservabilityExtensions
             .WithTracing(tracing =>
             {
                 tracing.AddSource(ApiTelemetry.SourceName).AddAspNetCoreInstrumentation();
+                if (builder.Configuration.GetValue<bool?>("Inference:StepSpans") ?? otlpEnabled)
+                {
+                    tracing.AddSource(ApiTelemetry.EngineMeterName);
+                }
                 if (otlpEnabled)
                 {
                     tracing.AddOtlpExporter(o => ApplyEndpoint(o, otlpEndpoint));

@@ -13,14 +13,16 @@ internal static partial class StartupSummaryLog
         "  threads     {TorchThreads} libtorch intra-op\n" +
         "  API keys    {ApiKeys}; rate limit {RateLimit}\n" +
         "  listening   {Urls}\n" +
+        "  observatory {ObservatoryUrls} (block map, events, GQA saving, chat)\n" +
         "  notes       {Notes}")]
     private static partial void Summary(ILogger logger, string modelId, bool isDemo, string modelSource, string family, string architecture,
         long parameters, string precision, string tokenizerKind, string tokenizerSource, string chatTemplateSource, IReadOnlyList<int> eosTokenIds,
         int context, int modelContext, int kvBlocks, int kvBlockSize, long kvTokens, long kvBytes, long kvMhaEquivalentTokens, int torchThreads,
-        string apiKeys, string rateLimit, IReadOnlyList<string> urls, string contextSource, string notes);
+        string apiKeys, string rateLimit, IReadOnlyList<string> urls, IReadOnlyList<string> observatoryUrls, string contextSource, string notes);
 
     public static void Write(ILogger logger, StartupSummary s) => Summary(logger, s.ModelId, s.IsDemo, s.ModelSource, s.Family, s.Architecture,
         s.Parameters, s.Precision, s.TokenizerKind, s.TokenizerSource, s.ChatTemplateSource, s.EosTokenIds, s.Context, s.ModelContext,
         s.KvBlocks, s.KvBlockSize, s.KvTokens, s.KvBytes, s.KvMhaEquivalentTokens, s.TorchThreads,
-        s.ApiKeysEnabled ? "on" : "off", s.RateLimitPermitsPerMinute > 0 ? $"{s.RateLimitPermitsPerMinute}/min per key or IP" : "off", s.Urls, s.ContextSource, s.Notes);
+        s.ApiKeysEnabled ? "on" : "off", s.RateLimitPermitsPerMinute > 0 ? $"{s.RateLimitPermitsPerMinute}/min per key or IP" : "off", s.Urls,
+        [.. s.Urls.Select(url => url.TrimEnd('/') + "/ui")], s.ContextSource, s.Notes);
 }

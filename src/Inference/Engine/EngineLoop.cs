@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using GqaService.Inference.Engine.Events;
 using Microsoft.Extensions.Logging;
 
 namespace GqaService.Inference.Engine;
@@ -16,15 +17,17 @@ internal sealed class EngineLoop
     private readonly RequestRegistry _requests;
     private readonly StepCore _step;
 
-    public EngineLoop(EngineParts parts, ChannelReader<EngineCommand> commands, EngineMetrics metrics, ILogger logger, Action<ActiveRequest> requestCompleted)
+    public EngineLoop(EngineParts parts, ChannelReader<EngineCommand> commands, EngineMetrics metrics, EngineEvents events, ILogger logger,
+        Action<ActiveRequest> requestCompleted)
     {
         (_commands, _logger, _time) = (commands, logger, parts.Time);
         var settings = new RequestRegistrySettings(parts.Limits.RequestTimeout, parts.Limits.SessionIdleTimeout, parts.Pool.BytesPerBlock);
-        _requests = new RequestRegistry(settings, parts.Scheduler, parts.Sessions, metrics, parts.Time, logger, requestCompleted);
+        var recorder = new EngineEventRecorder(events, parts.Scheduler, parts.Sessions, parts.Pool.BytesPerBlock, parts.Time);
+        _requests = new RequestRegistry(settings, parts.Scheduler, parts.Sessions, metrics, recorder, parts.Time, logger, requestCompleted);
         var outputs = new OutputProcessor(_requests, metrics, parts.Time, parts.EosTokenIds, parts.MaxContext);
         var publisher = new SnapshotPublisher(parts.Scheduler, parts.Sessions, parts.Config.KvBytesPerToken(sizeof(float)),
             parts.Config.MhaKvBytesPerToken(sizeof(float)), metrics, parts.Time);
-        _step = new StepCore(parts.Scheduler, parts.Runner, _requests, outputs, publisher, metrics);
+        _step = new StepCore(parts.Scheduler, parts.Runner, _requests, outputs, publisher, recorder, metrics, new StepTracing(parts.Allocator));
     }
 
     public int ActiveCount => _requests.Count;
@@ -75,7 +78,7 @@ internal sealed class EngineLoop
             switch (command)
             {
                 case SubmitCommand submit:
-                    _requests.Refuse(submit.Request, "shutting_down", "The service is shutting down.");
+                    _requests.RefuseLate(submit.Request);
                     break;
                 case DeleteSessionCommand delete:
                     _requests.DeleteSession(delete);

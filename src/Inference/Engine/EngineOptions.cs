@@ -83,6 +83,13 @@ public sealed class EngineOptions
     [Range(0, 1 << 16)]
     public int KvHeads { get; set; }
 
+    /// <summary>
+    /// One OpenTelemetry span per engine step (source <c>GqaService.Engine</c>), linked from each request's span. Unset: on
+    /// exactly when an OTLP exporter is configured (a span costs about 0.1-0.2% of a stories260K step, docs/observatory.md;
+    /// without an exporter nobody would read them).
+    /// </summary>
+    public bool? StepSpans { get; set; }
+
     /// <summary>Intra-op threads for libtorch; 0 chooses: one for small models (dim &lt; 512), every core otherwise.</summary>
     [Range(0, 1024)]
     public int TorchThreads { get; set; }

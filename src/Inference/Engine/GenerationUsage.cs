@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text.Json.Serialization;
 using GqaService.Inference.Scheduling;
 
 namespace GqaService.Inference.Engine;
@@ -20,6 +22,9 @@ public sealed record GenerationUsage
     public TimeSpan QueueTime { get; init; }
     public TimeSpan? TimeToFirstToken { get; init; }
     public TimeSpan Duration { get; init; }
+    /// <summary>The engine steps that served it, when step spans are traced (empty otherwise); its request span links to them.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<ActivityContext> StepSpans { get; init; } = [];
 
     /// <summary>
     /// The usage of a request with n choices (choice 0 first): its prompt once (prefilled once), every choice's output,
@@ -57,5 +62,6 @@ public sealed record GenerationUsage
         QueueTime = (sequence.FirstScheduledAt ?? now) - sequence.SubmittedAt,
         TimeToFirstToken = sequence.FirstTokenAt - sequence.SubmittedAt,
         Duration = now - sequence.SubmittedAt,
+        StepSpans = sequence.StepSpans is { } spans ? [.. spans] : [],
     };
 }

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using GqaService.Inference.Engine.Events;
 using GqaService.Inference.KvCache;
 using GqaService.Inference.Limits;
 using GqaService.Inference.Loading;
@@ -40,9 +41,13 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     private ModelDescription? _model;
     private ITextTokenizer? _tokenizer;
     private ServingLimits? _limits;
+    private readonly EngineEvents? _ownedEvents;
 
-    public InferenceEngine(IOptions<EngineOptions> options, ILogger<InferenceEngine> logger, TimeProvider? time = null)
+    public InferenceEngine(IOptions<EngineOptions> options, ILogger<InferenceEngine> logger, TimeProvider? time = null, EngineEvents? events = null)
     {
+        // Without a shared hub (DI registers one for /v1/events) the engine keeps its own and disposes it.
+        _ownedEvents = events is null ? new EngineEvents(time) : null;
+        Events = events ?? _ownedEvents!;
         _options = options.Value;
         _logger = logger;
         _time = time ?? TimeProvider.System;
@@ -51,6 +56,8 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     }
 
     public EngineMetrics Metrics { get; }
+    /// <summary>The engine's event hub (<c>/v1/events</c>) and its block map.</summary>
+    public EngineEvents Events { get; }
     public ModelDescription Model => _model ?? throw new EngineUnavailableException("The model is still loading.");
     public ITextTokenizer? Tokenizer => _tokenizer;
     public bool IsReady => _ready;
@@ -118,6 +125,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
         {
             var excess = Interlocked.Add(ref _inFlight, -choices) - _options.MaxSequencesPerStep - _options.MaxWaitingRequests + choices;
             var seconds = Math.Clamp(Math.Ceiling(_meanRequestSeconds * excess / _options.MaxSequencesPerStep), 1, 300);
+            Events.Publish(new EngineEvent { Kind = EngineEventKind.Rejected, RequestId = request.RequestId, SessionId = request.SessionId, Reason = "overloaded" });
             throw new EngineOverloadedException($"The waiting queue is full ({_options.MaxWaitingRequests} requests).", TimeSpan.FromSeconds(seconds));
         }
         if (request.Session is { } session && !_sessionLeases.TryAcquire(session))
@@ -237,7 +245,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
         using (parts)
         using (torch.inference_mode())
         {
-            var loop = new EngineLoop(parts, _commands.Reader, Metrics, _logger, OnRequestCompleted);
+            var loop = new EngineLoop(parts, _commands.Reader, Metrics, Events, _logger, OnRequestCompleted);
             loop.PublishInitialSnapshot();
             lock (_lifecycle)
             {
@@ -313,6 +321,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
             }
         }
         Metrics.Dispose();
+        _ownedEvents?.Dispose();
         _stop.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using GqaService.Inference.Engine.Events;
 using GqaService.Inference.KvCache;
 using GqaService.Inference.Scheduling;
 using Microsoft.Extensions.Logging;
@@ -11,7 +12,7 @@ namespace GqaService.Inference.Engine;
 /// <see cref="DeliverFinalEvents"/> until the snapshot that shows their blocks freed is out. Engine thread only.
 /// </summary>
 internal sealed class RequestRegistry(RequestRegistrySettings settings, Scheduler scheduler, SessionStore sessions, EngineMetrics metrics,
-    TimeProvider time, ILogger logger, Action<ActiveRequest> requestCompleted)
+    EngineEventRecorder events, TimeProvider time, ILogger logger, Action<ActiveRequest> requestCompleted)
 {
     private readonly Dictionary<string, ActiveRequest> _active = [];
     private readonly List<(ActiveRequest Request, GenerationEvent Event)> _finalEvents = [];
@@ -46,6 +47,7 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
         {
             foreach (var refused in request.ParkedChoices.Prepend(request))
             {
+                events.OnRejected(refused.Sequence, "duplicate_request_id");
                 Refuse(refused, "duplicate_request_id", $"A request with id '{request.Id}' is already in flight.");
             }
             return;
@@ -81,6 +83,7 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
             _active.Add(choice.Id, choice);
         }
         scheduler.Enqueue(sequence);
+        events.OnQueued(sequence);
     }
 
     /// <summary>Cancels the request if it is still the one in flight under its id; a stale cancel is a no-op.</summary>
@@ -96,7 +99,12 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
     {
         try
         {
-            delete.Done.TrySetResult(sessions.Remove(delete.Session));
+            var removed = sessions.Remove(delete.Session);
+            if (removed)
+            {
+                events.OnSessionDeleted(delete.Session);
+            }
+            delete.Done.TrySetResult(removed);
         }
         catch (Exception exception)
         {
@@ -147,10 +155,12 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
         foreach (var preempted in batch.Preempted)
         {
             metrics.RecordPreemption();
+            events.OnPreempted(preempted);
             logger.LogDebug("Preempted {RequestId} after {Tokens} computed tokens", preempted.Request.RequestId, preempted.RecomputedTokens);
         }
         foreach (var unservable in batch.Unservable)
         {
+            events.OnRejected(unservable, "kv_cache_exhausted");
             Fail(Of(unservable), "kv_cache_exhausted",
                 $"The request needs more KV blocks than the whole pool holds ({sessions.Allocator.TotalBlocks} blocks of {sessions.BlockSize} tokens).");
         }
@@ -168,6 +178,7 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
         scheduler.RecordCompletionLength(sequence.GeneratedCount);
         metrics.RecordOutcome(reason.ToString().ToLowerInvariant());
         var usage = GenerationUsage.Of(sequence, settings.BytesPerBlock, time.GetUtcNow());
+        events.OnFinished(sequence, reason.ToString().ToLowerInvariant(), usage);
         var score = sequence.Request.Scoring is null ? null : new PromptScore(sequence.ScoredTokens, sequence.ScoredNegativeLogLikelihood);
         _finalEvents.Add((request, new GenerationFinished(reason, usage, textDelta) { Score = score }));
     }
@@ -175,6 +186,7 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
     public void Fail(ActiveRequest request, string code, string message)
     {
         Retire(request);
+        events.OnFinished(request.Sequence, code, GenerationUsage.Of(request.Sequence, settings.BytesPerBlock, time.GetUtcNow()));
         Refuse(request, code, message);
         foreach (var parked in TakeParkedChoices(request))
         {
@@ -209,6 +221,13 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
             _active.Remove(request.Id);
             Refuse(request, code, message);
         }
+    }
+
+    /// <summary>A request that reached the engine after it stopped: refused, never run.</summary>
+    public void RefuseLate(ActiveRequest request)
+    {
+        events.OnRejected(request.Sequence, "shutting_down");
+        Refuse(request, "shutting_down", "The service is shutting down.");
     }
 
     /// <summary>Queues a request's failure event (sent by <see cref="DeliverFinalEvents"/>); its KV is the caller's business.</summary>

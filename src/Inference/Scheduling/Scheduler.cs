@@ -225,9 +225,10 @@ public sealed class Scheduler(SchedulerLimits limits, BlockAllocator allocator, 
     /// <summary>Drops a sequence's K/V; whatever it had computed is computed again when it runs.</summary>
     private static void ReleaseKv(Sequence sequence)
     {
+        sequence.LastPreemptionTokens = sequence.ComputedCount;
         sequence.RecomputedTokens += sequence.ComputedCount;
         sequence.Preemptions++;
-        sequence.Kv!.ReleaseAll();
+        sequence.LastPreemptionBlocks = sequence.Kv!.ReleaseAll();
     }
 
     private void InsertByArrival(Sequence sequence)

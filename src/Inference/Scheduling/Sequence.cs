@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using GqaService.Inference.Engine;
 using GqaService.Inference.KvCache;
 
@@ -30,10 +31,15 @@ public sealed class Sequence(GenerationRequest request, long arrivalOrder, DateT
     public int CachedPromptTokens { get; set; }
     public int Preemptions { get; set; }
     public int RecomputedTokens { get; set; }
+    /// <summary>What the latest preemption gave back: blocks freed, and computed tokens to compute again.</summary>
+    public int LastPreemptionBlocks { get; set; }
+    public int LastPreemptionTokens { get; set; }
     public int PeakBlocks { get; set; }
     public int BlocksAllocated { get; set; }
     /// <summary>Blocks this sequence took by forking another choice's prompt (shared, not allocated).</summary>
     public int ForkedBlocks { get; set; }
+    /// <summary>The traced steps that computed for it (when step spans are on), for its request span to link to.</summary>
+    public List<ActivityContext>? StepSpans { get; set; }
 
     public DateTimeOffset SubmittedAt { get; } = submittedAt;
     public DateTimeOffset? FirstScheduledAt { get; set; }

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using GqaService.Inference.Engine;
+using GqaService.Inference.Engine.Events;
 using GqaService.Inference.KvCache;
 using GqaService.Inference.Scheduling;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -21,18 +22,23 @@ internal sealed class StepCoreFixture : IDisposable
     public StepCoreFixture(int totalBlocks, int blockSize, int maxBatchedTokens = 64, int prefillChunkSize = 64,
         int maxSequences = 16, TimeSpan? requestTimeout = null, int maxContext = 1024, bool prefixCaching = false)
     {
+        Hub = new EngineEvents(Clock);
         var index = new PrefixBlockIndex(prefixCaching);
         Allocator = new BlockAllocator(totalBlocks, block => index.Forget(block));
         Sessions = new SessionStore(Allocator, index, blockSize, Clock, Leases);
         Scheduler = new Scheduler(new SchedulerLimits(maxSequences, maxBatchedTokens, prefillChunkSize, blockSize), Allocator, Sessions, Clock);
         var settings = new RequestRegistrySettings(requestTimeout ?? TimeSpan.Zero, TimeSpan.Zero, BytesPerBlock: 1000);
-        Requests = new RequestRegistry(settings, Scheduler, Sessions, _metrics, Clock, NullLogger.Instance, OnCompleted);
+        Recorder = new EngineEventRecorder(Hub, Scheduler, Sessions, bytesPerBlock: 1000, Clock);
+        Requests = new RequestRegistry(settings, Scheduler, Sessions, _metrics, Recorder, Clock, NullLogger.Instance, OnCompleted);
         var outputs = new OutputProcessor(Requests, _metrics, Clock, new HashSet<int> { EosTokenId }, maxContext);
         var publisher = new SnapshotPublisher(Scheduler, Sessions, kvBytesPerToken: 64, mhaKvBytesPerToken: 128, _metrics, Clock);
-        Core = new StepCore(Scheduler, Runner, Requests, outputs, publisher, _metrics);
+        Core = new StepCore(Scheduler, Runner, Requests, outputs, publisher, Recorder, _metrics, new StepTracing(Allocator));
     }
 
     public ManualTimeProvider Clock { get; } = new();
+    /// <summary>The engine event hub the step machinery publishes to; subscribe before submitting to see everything.</summary>
+    public EngineEvents Hub { get; }
+    public EngineEventRecorder Recorder { get; }
     public SessionLeases Leases { get; } = new();
     public BlockAllocator Allocator { get; }
     public SessionStore Sessions { get; }
@@ -145,5 +151,9 @@ internal sealed class StepCoreFixture : IDisposable
         }
     }
 
-    public void Dispose() => _metrics.Dispose();
+    public void Dispose()
+    {
+        Hub.Dispose();
+        _metrics.Dispose();
+    }
 }
