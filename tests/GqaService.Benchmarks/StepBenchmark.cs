@@ -23,9 +23,10 @@ internal static class StepBenchmark
         var decoder = new TransformerDecoder(loaded.Weights);
         var context = arguments.Int("--context", 64);
         var iterations = arguments.Int("--iterations", 500);
+        var kvDtype = KvLayout.ParseDtype(arguments.Text("--kv-dtype") ?? "f32");
         foreach (var batch in arguments.Ints("--batch", [1, 16, 64]))
         {
-            using var pool = new KvPool(decoder.Config, batch * (context / 16 + 1), 16);
+            using var pool = new KvPool(new KvLayout(decoder.Config, kvDtype, 16), batch * (context / 16 + 1));
             var inputs = Enumerable.Range(0, batch)
                 .Select(b => ((IReadOnlyList<int>)new[] { 5 }, Enumerable.Range(b * (context / 16 + 1) * 16, context).ToArray())).ToList();
             var forward = ForwardBatch.Create(inputs);
@@ -33,7 +34,7 @@ internal static class StepBenchmark
             var started = Stopwatch.GetTimestamp();
             for (var i = 0; i < iterations; i++) Step(decoder, forward, pool);
             var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds / iterations;
-            Console.WriteLine($"batch {batch,3} context {context}: {ms:F3} ms/step, {batch / ms * 1000:F0} tok/s");
+            Console.WriteLine($"batch {batch,3} context {context} KV {pool.Layout.DtypeName}: {ms:F3} ms/step, {batch / ms * 1000:F0} tok/s");
         }
         return Task.FromResult(0);
     }

@@ -22,8 +22,7 @@ internal sealed class EngineLoop
         var settings = new RequestRegistrySettings(parts.Limits.RequestTimeout, parts.Limits.SessionIdleTimeout, parts.Pool.BytesPerBlock);
         _requests = new RequestRegistry(settings, parts.Scheduler, parts.Sessions, metrics, parts.Time, logger, requestCompleted);
         var outputs = new OutputProcessor(_requests, metrics, parts.Time, parts.EosTokenIds, parts.MaxContext);
-        var publisher = new SnapshotPublisher(parts.Scheduler, parts.Sessions, parts.Config.KvBytesPerToken(sizeof(float)),
-            parts.Config.MhaKvBytesPerToken(sizeof(float)), metrics, parts.Time);
+        var publisher = new SnapshotPublisher(parts.Scheduler, parts.Sessions, parts.Pool.Layout, metrics, parts.Time);
         _step = new StepCore(parts.Scheduler, parts.Runner, _requests, outputs, publisher, metrics);
     }
 

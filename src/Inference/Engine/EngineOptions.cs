@@ -20,6 +20,12 @@ public sealed class EngineOptions
     [Range(1, 1024)]
     public int BlockSize { get; set; } = 16;
 
+    /// <summary>
+    /// Element type of the KV cache: <c>f32</c>, <c>bf16</c> or <c>f16</c> (<see cref="KvCache.KvLayout"/>). A 16-bit cache
+    /// holds twice the tokens in the same <see cref="KvCacheMiB"/>; attention still computes in float32.
+    /// </summary>
+    public string KvDtype { get; set; } = "f32";
+
     [Range(1, 4096)]
     public int MaxSequencesPerStep { get; set; } = 64;
 

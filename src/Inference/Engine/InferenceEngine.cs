@@ -258,13 +258,14 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     {
         var config = parts.Config;
         var tokens = (long)parts.Allocator.TotalBlocks * parts.BlockSize;
-        var mhaTokens = parts.Pool.TotalBytes / config.MhaKvBytesPerToken(sizeof(float));
+        var layout = parts.Pool.Layout;
+        var mhaTokens = parts.Pool.TotalBytes / layout.MhaBytesPerToken;
         _logger.LogInformation(
             "Model {ModelId}: {Parameters:N0} parameters, {Layers} layers, {Heads} query heads / {KvHeads} KV heads; context {Context}",
             _model!.Id, _model.ParameterCount, config.NumLayers, config.NumHeads, config.NumKvHeads, parts.MaxContext);
         _logger.LogInformation(
-            "KV pool: {Blocks} blocks x {BlockSize} tokens = {Tokens} tokens, {Bytes:N0} bytes ({BytesPerToken} B/token); the same budget holds {MhaTokens} tokens under MHA",
-            parts.Allocator.TotalBlocks, parts.BlockSize, tokens, parts.Pool.TotalBytes, config.KvBytesPerToken(sizeof(float)), mhaTokens);
+            "KV pool: {Blocks} blocks x {BlockSize} tokens = {Tokens} tokens of {KvDtype}, {Bytes:N0} bytes ({BytesPerToken} B/token); the same budget holds {MhaTokens} tokens under MHA",
+            parts.Allocator.TotalBlocks, parts.BlockSize, tokens, layout.DtypeName, parts.Pool.TotalBytes, layout.BytesPerToken, mhaTokens);
     }
 
     /// <summary>Stops (as <see cref="StopAsync"/>) and waits for the engine thread, bounded by the drain time plus a margin.</summary>

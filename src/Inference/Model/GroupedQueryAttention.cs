@@ -7,6 +7,7 @@ namespace GqaService.Inference.Model;
 /// Scaled dot-product attention (scale 1/sqrt(head_dim)) where each K/V head serves <c>group</c> query heads. Queries are viewed as
 /// [.., n_kv_heads, group, ..] and multiplied against the shared K/V heads directly: the repeated K/V heads of MHA are
 /// never materialised, which is the point of GQA (K/V memory and bandwidth are n_kv_heads / n_heads of MHA).
+/// K/V stored in a 16-bit dtype are widened to the queries' dtype as they are gathered, so softmax runs in float32.
 /// </summary>
 internal static class GroupedQueryAttention
 {
@@ -39,8 +40,8 @@ internal static class GroupedQueryAttention
         var flatSlots = plan.Slots.view(-1);
         // The group's query heads attend to their shared K/V head like G query positions would: [B, Hkv, G, Dh] against
         // [B, Hkv, L, Dh], in one fused kernel, with nothing repeated.
-        var k = keys.index_select(0, flatSlots).view(b, l, hkv, d).transpose(1, 2);    // [B, Hkv, L, Dh]
-        var v = values.index_select(0, flatSlots).view(b, l, hkv, d).transpose(1, 2);  // [B, Hkv, L, Dh]
+        var k = keys.index_select(0, flatSlots).to_type(q.dtype).view(b, l, hkv, d).transpose(1, 2);    // [B, Hkv, L, Dh]
+        var v = values.index_select(0, flatSlots).to_type(q.dtype).view(b, l, hkv, d).transpose(1, 2);  // [B, Hkv, L, Dh]
         var attended = F.scaled_dot_product_attention(query, k, v, plan.Mask);          // [B, Hkv, G, Dh]
         return attended.reshape(b, hkv * g * d);                                        // [B, H*Dh]
     }
@@ -49,8 +50,8 @@ internal static class GroupedQueryAttention
     {
         long t = plan.TokenCount, l = plan.ContextLength, hkv = config.NumKvHeads, g = config.GroupSize, d = config.HeadDim;
         var query = q.view(t, hkv, g, d).permute(1, 2, 0, 3).reshape(hkv, g * t, d);  // [Hkv, G*T, Dh]
-        var k = keys.index_select(0, plan.Slots).transpose(0, 1);                        // [Hkv, L, Dh]
-        var v = values.index_select(0, plan.Slots).transpose(0, 1);                      // [Hkv, L, Dh]
+        var k = keys.index_select(0, plan.Slots).to_type(q.dtype).transpose(0, 1);      // [Hkv, L, Dh]
+        var v = values.index_select(0, plan.Slots).to_type(q.dtype).transpose(0, 1);    // [Hkv, L, Dh]
         var mask = plan.Mask.repeat(g, 1);                                                // [G*T, L]
         var attended = F.scaled_dot_product_attention(query, k, v, mask);                 // [Hkv, G*T, Dh]
         return attended.view(hkv, g, t, d).permute(2, 0, 1, 3).reshape(t, hkv * g * d);  // [T, H*Dh]

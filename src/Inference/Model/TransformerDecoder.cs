@@ -50,8 +50,9 @@ public sealed class TransformerDecoder : IDisposable
             var v = qkv.narrow(1, config.QueryWidth + config.KvWidth, config.KvWidth).view(n, config.NumKvHeads, config.HeadDim);
             var keys = kv.Keys(layer);
             var values = kv.Values(layer);
-            keys.index_copy_(0, writeSlots, k);
-            values.index_copy_(0, writeSlots, v);
+            // The store may hold a narrower dtype than the activations (KvLayout); to_type is a no-op when they agree.
+            keys.index_copy_(0, writeSlots, k.to_type(keys.dtype));
+            values.index_copy_(0, writeSlots, v.to_type(values.dtype));
             var attended = GroupedQueryAttention.Forward(q, keys, values, plan, config); // [N, H*Dh]
             x.addmm_(attended, w.OutputProjectionT);
             var gateUp = F.linear(_norm.Apply(x, w.FeedForwardNorm), w.GateUpProjection); // [N, 2F]
