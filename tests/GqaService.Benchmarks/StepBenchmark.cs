@@ -3,6 +3,7 @@ using GqaService.Inference.KvCache;
 using GqaService.Inference.Loading;
 using GqaService.Inference.Model;
 using GqaService.Inference.Native;
+using GqaService.Inference.Precision;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,7 +20,13 @@ internal static class StepBenchmark
         var threads = arguments.Int("--threads", 0);
         torch.set_num_threads(threads > 0 ? threads : Environment.ProcessorCount);
         using var mode = inference_mode();
-        using var loaded = ModelLoader.Load(arguments.Text("--model"));
+        var requested = WeightDtypeChooser.Parse(arguments.Text("--weight-dtype") ?? "f32");
+        using var loaded = ModelLoader.Load(arguments.Text("--model"), linearDtype: config =>
+        {
+            var choice = WeightDtypeChooser.Choose(requested, config, CpuFeatures.Host);
+            Console.WriteLine($"weights in {choice.Name}: {choice.Reason} {string.Join("; ", choice.Timings.Select(t => $"{t.Rows} rows f32 {t.F32Milliseconds:F3} ms bf16 {t.Bf16Milliseconds:F3} ms"))}");
+            return choice.Dtype;
+        });
         var decoder = new TransformerDecoder(loaded.Weights);
         var context = arguments.Int("--context", 64);
         var iterations = arguments.Int("--iterations", 500);

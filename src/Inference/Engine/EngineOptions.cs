@@ -26,6 +26,13 @@ public sealed class EngineOptions
     /// </summary>
     public string KvDtype { get; set; } = "f32";
 
+    /// <summary>
+    /// Element type linear weights are stored and multiplied in: <c>auto</c>, <c>f32</c>, <c>bf16</c> or <c>f16</c>. <c>auto</c>
+    /// takes bf16 only where the CPU has native bf16 and a start-up measurement shows it faster (see
+    /// <see cref="Precision.WeightDtypeChooser"/>). The default, f32, reproduces llama2.c's outputs exactly.
+    /// </summary>
+    public string WeightDtype { get; set; } = "f32";
+
     [Range(1, 4096)]
     public int MaxSequencesPerStep { get; set; } = 64;
 

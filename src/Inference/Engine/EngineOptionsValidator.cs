@@ -20,6 +20,10 @@ public sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
         {
             failures.Add($"{nameof(EngineOptions.KvDtype)}: '{options.KvDtype}' is not one of {string.Join(", ", KvCache.KvLayout.DtypeNames)}.");
         }
+        if (!Precision.WeightDtypeChooser.TryParse(options.WeightDtype, out _))
+        {
+            failures.Add($"{nameof(EngineOptions.WeightDtype)}: '{options.WeightDtype}' is not one of {string.Join(", ", Precision.WeightDtypeChooser.Names)}.");
+        }
         if (!string.IsNullOrEmpty(options.ModelPath) && !File.Exists(options.ModelPath) && !Directory.Exists(options.ModelPath))
         {
             failures.Add($"{nameof(EngineOptions.ModelPath)}: '{options.ModelPath}' does not exist.");

@@ -23,7 +23,7 @@ public sealed class KvDtypeNumericsTests(ITestOutputHelper output)
         using var scope = NewDisposeScope();
         using var mode = inference_mode();
         using var model = ModelLoader.Load(SharedModels.Stories260KBin);
-        using var decoder = new TransformerDecoder(model.Weights);
+        var decoder = new TransformerDecoder(model.Weights); // not disposed: the loaded model owns the weights
         var reference = ExpectedGreedyCase.Load()[0];
 
         var exact = TeacherForcedLogits(decoder, KvDtype.F32, reference.PromptIds, reference.ExpectedIds);

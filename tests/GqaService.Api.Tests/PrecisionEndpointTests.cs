@@ -3,9 +3,12 @@ using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace GqaService.Api.Tests;
 
-/// <summary><c>Inference:KvDtype</c> reaches /v1/memory: the dtype by name, and bytes and blocks priced in it.</summary>
+/// <summary>
+/// <c>Inference:KvDtype</c> reaches /v1/memory (the dtype by name, bytes and blocks priced in it) and
+/// <c>Inference:WeightDtype</c> reaches /v1/models (<c>compute_precision</c>).
+/// </summary>
 [Trait("Category", "RealModel")]
-public sealed class KvDtypeEndpointTests
+public sealed class PrecisionEndpointTests
 {
     [RealModelFact]
     public async Task Bf16Cache_MemoryReportsItsDtypeAndHalfTheBytesPerToken()
@@ -30,20 +33,35 @@ public sealed class KvDtypeEndpointTests
     }
 
     [RealModelFact]
-    public async Task Float32Cache_IsTheDefault()
+    public async Task Float32CacheAndWeights_AreTheDefault()
     {
         await using var app = CreateApp(kvDtype: null);
         using var client = app.CreateClient();
         await RealModelTests.WaitUntilReadyAsync(client);
 
         var memory = await Json.ReadAsync(await client.GetAsync("/v1/memory"));
+        var model = (await Json.ReadAsync(await client.GetAsync("/v1/models"))).GetProperty("data")[0];
 
         Assert.Equal("float32", memory.GetProperty("kv_dtype").GetString());
         Assert.Equal(1280, memory.GetProperty("kv_bytes_per_token").GetInt64());
         Assert.Equal(409, memory.GetProperty("blocks_total").GetInt32());
+        Assert.Equal("float32", model.GetProperty("compute_precision").GetString());
     }
 
-    private static WebApplicationFactory<Program> CreateApp(string? kvDtype)
+    [RealModelFact]
+    public async Task Bf16Weights_AreNamedInModels()
+    {
+        await using var app = CreateApp(kvDtype: null, weightDtype: "bf16");
+        using var client = app.CreateClient();
+        await RealModelTests.WaitUntilReadyAsync(client);
+
+        var model = (await Json.ReadAsync(await client.GetAsync("/v1/models"))).GetProperty("data")[0];
+
+        Assert.Equal("bfloat16", model.GetProperty("compute_precision").GetString());
+        Assert.Equal("F32", model.GetProperty("weight_precision").GetString());
+    }
+
+    private static WebApplicationFactory<Program> CreateApp(string? kvDtype, string? weightDtype = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -54,6 +72,10 @@ public sealed class KvDtypeEndpointTests
         if (kvDtype is not null)
         {
             settings["Inference:KvDtype"] = kvDtype;
+        }
+        if (weightDtype is not null)
+        {
+            settings["Inference:WeightDtype"] = weightDtype;
         }
         return TestApp.CreateReal(settings);
     }
