@@ -28,8 +28,12 @@ public sealed class KvPool : IKvStore, IDisposable
         Layout = layout;
         TotalBlocks = totalBlocks;
         var slots = (long)totalBlocks * layout.BlockSize;
-        _keys = zeros([layout.Layers, slots, layout.KvHeads, layout.HeadDim], layout.ScalarType).DetachFromDisposeScope();
-        _values = zeros([layout.Layers, slots, layout.KvHeads, layout.HeadDim], layout.ScalarType).DetachFromDisposeScope();
+        // Reserved, not touched: a large empty tensor is fresh pages the kernel backs only when a block is first written, so
+        // the resident set follows the tokens cached rather than the budget. Nothing reads a slot before it is written: the
+        // decoder writes a step's K/V before its attention reads them, and attention reads only slots below each sequence's
+        // length (decode padding repeats a valid slot; KvPoolPoisonTests fills the pool with NaN to check it).
+        _keys = empty([layout.Layers, slots, layout.KvHeads, layout.HeadDim], layout.ScalarType).DetachFromDisposeScope();
+        _values = empty([layout.Layers, slots, layout.KvHeads, layout.HeadDim], layout.ScalarType).DetachFromDisposeScope();
         _keyLayers = Enumerable.Range(0, layout.Layers).Select(l => _keys[l].DetachFromDisposeScope()).ToArray();
         _valueLayers = Enumerable.Range(0, layout.Layers).Select(l => _values[l].DetachFromDisposeScope()).ToArray();
     }
