@@ -12,7 +12,7 @@ namespace GqaService.Inference.Precision;
 /// </summary>
 public static class Bf16MatmulProbe
 {
-    public static readonly int[] RowCounts = [1, 16];
+    public static IReadOnlyList<int> RowCounts { get; } = [1, 16];
     private const int Rounds = 5;
     private const int CallsPerRound = 8;
 
@@ -20,10 +20,10 @@ public static class Bf16MatmulProbe
     {
         using var scope = NewDisposeScope();
         using var mode = inference_mode();
-        var generator = new TorchSharp.torch.Generator(20260611);
+        using var generator = new TorchSharp.torch.Generator(20260611);
         var weightF32 = randn([2L * config.HiddenDim, config.Dim], generator: generator);
         var weightBf16 = weightF32.to_type(ScalarType.BFloat16);
-        var timings = new List<MatmulTiming>(RowCounts.Length);
+        var timings = new List<MatmulTiming>(RowCounts.Count);
         foreach (var rows in RowCounts)
         {
             var x = randn([rows, config.Dim], generator: generator);
