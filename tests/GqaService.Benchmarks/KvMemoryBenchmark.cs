@@ -14,14 +14,19 @@ internal static class KvMemoryBenchmark
         var arguments = new BenchmarkArguments(args);
         var budgetMiB = arguments.Int("--budget-mib", 64);
         var requests = arguments.Int("--requests", 64);
-        var options = new EngineOptions { ModelPath = arguments.Text("--model"), KvCacheMiB = budgetMiB, MaxSequencesPerStep = 32, RequestTimeoutSeconds = 0 };
+        var options = new EngineOptions
+        {
+            ModelPath = arguments.Text("--model"), KvCacheMiB = budgetMiB, MaxSequencesPerStep = 32, RequestTimeoutSeconds = 0,
+            KvDtype = arguments.Text("--kv-dtype") ?? "f32",
+        };
         using var engine = await EngineClient.StartAsync(options);
         var config = engine.Model.Config;
-        var gqaBytes = config.KvBytesPerToken(sizeof(float));
-        var mhaBytes = config.MhaKvBytesPerToken(sizeof(float));
+        var layout = KvLayout.For(config, options);
+        var gqaBytes = layout.BytesPerToken;
+        var mhaBytes = layout.MhaBytesPerToken;
         var budget = budgetMiB * 1024L * 1024L;
-        Console.WriteLine($"model: {engine.Model.Id}: {config.NumLayers} layers, {config.NumHeads} query heads, {config.NumKvHeads} KV heads, head_dim {config.HeadDim}, float32");
-        Console.WriteLine($"KV bytes per token: GQA {gqaBytes} (2 x {config.NumLayers} x {config.NumKvHeads} x {config.HeadDim} x 4), MHA {mhaBytes}: GQA stores {(double)gqaBytes / mhaBytes:P0} of MHA");
+        Console.WriteLine($"model: {engine.Model.Id}: {config.NumLayers} layers, {config.NumHeads} query heads, {config.NumKvHeads} KV heads, head_dim {config.HeadDim}, KV in {layout.DtypeName}");
+        Console.WriteLine($"KV bytes per token: GQA {gqaBytes} (2 x {config.NumLayers} x {config.NumKvHeads} x {config.HeadDim} x {layout.BytesPerElement}), MHA {mhaBytes}: GQA stores {(double)gqaBytes / mhaBytes:P0} of MHA");
         Console.WriteLine($"budget {budgetMiB} MiB holds {budget / gqaBytes:N0} tokens under GQA vs {budget / mhaBytes:N0} under MHA ({(double)mhaBytes / gqaBytes:F1}x)");
         var snapshot = engine.GetMemorySnapshot();
         Console.WriteLine($"pool as allocated: {snapshot.BlocksTotal} blocks x {snapshot.BlockSize} = {snapshot.BlocksTotal * snapshot.BlockSize:N0} tokens, {snapshot.BytesTotal:N0} bytes");

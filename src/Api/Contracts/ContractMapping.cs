@@ -54,6 +54,7 @@ internal static class ContractMapping
             FragmentationRatio = slotsInUse == 0 ? 0 : (double)snapshot.FragmentedSlots / slotsInUse,
             SharedBlocks = snapshot.SharedBlocks,
             KvBytesPerToken = snapshot.KvBytesPerToken,
+            KvDtype = snapshot.KvDtype,
             MhaKvBytesPerToken = snapshot.MhaKvBytesPerToken,
             GqaSavedBytes = snapshot.GqaSavedBytes,
             RunningSequences = snapshot.RunningSequences,

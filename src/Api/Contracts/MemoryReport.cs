@@ -27,6 +27,9 @@ public sealed record MemoryReport
     public double FragmentationRatio { get; init; }
     public int SharedBlocks { get; init; }
     public long KvBytesPerToken { get; init; }
+    /// <summary>The element type K/V are stored in (Inference:KvDtype).</summary>
+    /// <example>float32</example>
+    public string KvDtype { get; init; } = "float32";
     public long MhaKvBytesPerToken { get; init; }
     /// <summary>Bytes the cached tokens would take under MHA minus what they take now.</summary>
     public long GqaSavedBytes { get; init; }

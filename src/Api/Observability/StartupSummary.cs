@@ -30,6 +30,7 @@ public sealed record StartupSummary
     public required int KvBlockSize { get; init; }
     public required long KvTokens { get; init; }
     public required long KvBytes { get; init; }
+    public required string KvDtype { get; init; }
     public required long KvMhaEquivalentTokens { get; init; }
     public required int TorchThreads { get; init; }
     public required bool ApiKeysEnabled { get; init; }
@@ -55,7 +56,7 @@ public sealed record StartupSummary
             Family = model.Family,
             Architecture = $"{config.NumLayers} layers, dim {config.Dim}, {config.NumHeads} query heads / {config.NumKvHeads} KV heads{(model.RegroupedFromKvHeads is { } from ? $" (regrouped from {from} by mean pooling)" : "")}, vocabulary {config.VocabSize}",
             Parameters = model.ParameterCount,
-            Precision = PrecisionOf(memory, config),
+            Precision = model.ComputePrecision,
             TokenizerKind = model.TokenizerKind,
             TokenizerSource = engine.Tokenizer is null ? "none" : model.IsDemo ? "built-in"
                 : engineOptions.TokenizerPath ?? $"beside the weights ({Inference.Loading.ModelLoader.TokenizerFileName})",
@@ -67,6 +68,7 @@ public sealed record StartupSummary
             KvBlockSize = memory.BlockSize,
             KvTokens = (long)memory.BlocksTotal * memory.BlockSize,
             KvBytes = memory.BytesTotal,
+            KvDtype = memory.KvDtype,
             KvMhaEquivalentTokens = memory.MhaKvBytesPerToken > 0 ? memory.BytesTotal / memory.MhaKvBytesPerToken : 0,
             TorchThreads = InferenceEngine.IntraOpThreads(engineOptions, config),
             ApiKeysEnabled = apiOptions.ApiKeys.Length > 0,
@@ -74,18 +76,6 @@ public sealed record StartupSummary
             Urls = urls,
             ContextSource = engineOptions.GgufContextLength > 0 ? "Inference:GgufContextLength" : "the model's files",
             Notes = model.Notes.Count == 0 ? "none" : string.Join(" | ", model.Notes),
-        };
-    }
-
-    /// <summary>The element type the KV cache (and so the weights it is computed from) is held in, from its bytes per token.</summary>
-    private static string PrecisionOf(MemorySnapshot memory, Inference.Model.ModelConfig config)
-    {
-        var elements = 2L * config.NumLayers * config.NumKvHeads * config.HeadDim;
-        return elements == 0 || memory.KvBytesPerToken == 0 ? "unknown" : (memory.KvBytesPerToken / elements) switch
-        {
-            4 => "float32",
-            2 => "16-bit",
-            var bytes => $"{bytes} bytes per element",
         };
     }
 }

@@ -25,8 +25,7 @@ internal sealed class EngineLoop
         var recorder = new EngineEventRecorder(events, parts.Scheduler, parts.Sessions, parts.Pool.BytesPerBlock, parts.Time);
         _requests = new RequestRegistry(settings, parts.Scheduler, parts.Sessions, metrics, recorder, parts.Time, logger, requestCompleted);
         var outputs = new OutputProcessor(_requests, metrics, parts.Time, parts.EosTokenIds, parts.MaxContext);
-        var publisher = new SnapshotPublisher(parts.Scheduler, parts.Sessions, parts.Config.KvBytesPerToken(sizeof(float)),
-            parts.Config.MhaKvBytesPerToken(sizeof(float)), metrics, parts.Time);
+        var publisher = new SnapshotPublisher(parts.Scheduler, parts.Sessions, parts.Pool.Layout, metrics, parts.Time);
         _step = new StepCore(parts.Scheduler, parts.Runner, _requests, outputs, publisher, recorder, metrics, new StepTracing(parts.Allocator));
     }
 

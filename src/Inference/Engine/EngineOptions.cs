@@ -20,6 +20,19 @@ public sealed class EngineOptions
     [Range(1, 1024)]
     public int BlockSize { get; set; } = 16;
 
+    /// <summary>
+    /// Element type of the KV cache: <c>f32</c>, <c>bf16</c> or <c>f16</c> (<see cref="KvCache.KvLayout"/>). A 16-bit cache
+    /// holds twice the tokens in the same <see cref="KvCacheMiB"/>; attention still computes in float32.
+    /// </summary>
+    public string KvDtype { get; set; } = "f32";
+
+    /// <summary>
+    /// Element type linear weights are stored and multiplied in: <c>auto</c>, <c>f32</c>, <c>bf16</c> or <c>f16</c>. <c>auto</c>
+    /// takes bf16 only where the CPU has native bf16 and a start-up measurement shows it faster (see
+    /// <see cref="Precision.WeightDtypeChooser"/>). The default, f32, reproduces llama2.c's outputs exactly.
+    /// </summary>
+    public string WeightDtype { get; set; } = "f32";
+
     [Range(1, 4096)]
     public int MaxSequencesPerStep { get; set; } = 64;
 

@@ -16,6 +16,14 @@ public sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
         {
             failures.Add($"{nameof(EngineOptions.MaxBatchedTokens)} ({options.MaxBatchedTokens}) must allow one token per sequence ({nameof(EngineOptions.MaxSequencesPerStep)} = {options.MaxSequencesPerStep}).");
         }
+        if (!KvCache.KvLayout.TryParseDtype(options.KvDtype, out _))
+        {
+            failures.Add($"{nameof(EngineOptions.KvDtype)}: '{options.KvDtype}' is not one of {string.Join(", ", KvCache.KvLayout.DtypeNames)}.");
+        }
+        if (!Precision.WeightDtypeChooser.TryParse(options.WeightDtype, out _))
+        {
+            failures.Add($"{nameof(EngineOptions.WeightDtype)}: '{options.WeightDtype}' is not one of {string.Join(", ", Precision.WeightDtypeChooser.Names)}.");
+        }
         if (!string.IsNullOrEmpty(options.ModelPath) && !File.Exists(options.ModelPath) && !Directory.Exists(options.ModelPath))
         {
             failures.Add($"{nameof(EngineOptions.ModelPath)}: '{options.ModelPath}' does not exist.");

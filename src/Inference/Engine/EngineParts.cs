@@ -14,8 +14,9 @@ internal sealed class EngineParts : IDisposable
         Config = model.Weights.Config;
         Decoder = new TransformerDecoder(model.Weights);
         BlockSize = options.BlockSize;
-        var blocks = KvBudget.Blocks(Config, options, ServingLimits.EffectiveContext(Config.MaxContext, options.MaxContext));
-        Pool = new KvPool(Config, blocks, BlockSize);
+        var layout = KvLayout.For(Config, options);
+        var blocks = KvBudget.Blocks(layout, options, ServingLimits.EffectiveContext(Config.MaxContext, options.MaxContext));
+        Pool = new KvPool(layout, blocks);
         var prefixIndex = new PrefixBlockIndex(options.PrefixCaching);
         PrefixIndex = prefixIndex;
         Allocator = new BlockAllocator(blocks, cachedBlockEvicted: block => prefixIndex.Forget(block));

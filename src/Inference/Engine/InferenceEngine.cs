@@ -215,12 +215,10 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
             using var noGrad = torch.inference_mode();
             var progress = new LoadProgressLog(_logger, _time);
             var loaded = KvHeadRegrouping.Apply(ModelLoader.Load(_options.ModelPath, _options.TokenizerPath,
-                contextLength: _options.GgufContextLength > 0 ? _options.GgufContextLength : null, progress: progress), _options.KvHeads);
-            _logger.LogInformation("Model loaded in {Seconds:F2} s: {WeightBytes} bytes of weights; process resident set {ResidentBytes} bytes",
-                progress.Elapsed.TotalSeconds, loaded.Weights.ParameterCount * loaded.Weights.TokenEmbedding.ElementSize, Environment.WorkingSet);
-            var threads = IntraOpThreads(_options, loaded.Weights.Config);
-            torch.set_num_threads(threads);
-            _logger.LogInformation("libtorch intra-op threads: {Threads} (Inference:TorchThreads = {Configured})", threads, _options.TorchThreads);
+                contextLength: _options.GgufContextLength > 0 ? _options.GgufContextLength : null, progress: progress, linearDtype: ChooseLinearDtype),
+                _options.KvHeads);
+            _logger.LogInformation("Model loaded in {Seconds:F2} s: {WeightBytes} bytes of weights in {WeightDtype}; process resident set {ResidentBytes} bytes",
+                progress.Elapsed.TotalSeconds, loaded.Weights.Bytes, loaded.Description.ComputePrecision, Environment.WorkingSet);
             parts = new EngineParts(loaded, _options, _time, _sessionLeases);
             _model = loaded.Description;
             _tokenizer = loaded.Tokenizer;
@@ -271,6 +269,27 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     }
 
     /// <summary>
+    /// Runs once the model's shape is known and before its tensors are read: sets the intra-op threads (the bf16 probe must
+    /// measure with the threads the engine will use), then resolves Inference:WeightDtype and logs the choice with its figures.
+    /// </summary>
+    private torch.ScalarType ChooseLinearDtype(Model.ModelConfig config)
+    {
+        var threads = IntraOpThreads(_options, config);
+        torch.set_num_threads(threads);
+        _logger.LogInformation("libtorch intra-op threads: {Threads} (Inference:TorchThreads = {Configured})", threads, _options.TorchThreads);
+        var cpu = Precision.CpuFeatures.Host;
+        var choice = Precision.WeightDtypeChooser.Choose(Precision.WeightDtypeChooser.Parse(_options.WeightDtype), config, cpu);
+        _logger.LogInformation("Linear weights in {WeightDtype} (Inference:WeightDtype = {Configured}): {Reason}; CPU {CpuModel}, native bf16 {NativeBf16}",
+            choice.Name, _options.WeightDtype, choice.Reason, cpu.ModelName, cpu.HasNativeBf16);
+        foreach (var timing in choice.Timings)
+        {
+            _logger.LogInformation("bf16 probe at {Rows} rows: f32 {F32Milliseconds:F3} ms, bf16 {Bf16Milliseconds:F3} ms per gate/up matmul ({Speedup:F2}x)",
+                timing.Rows, timing.F32Milliseconds, timing.Bf16Milliseconds, timing.Speedup);
+        }
+        return choice.Dtype;
+    }
+
+    /// <summary>
     /// 0 means automatic: below dim 512 every matmul is so small that waking a second OpenMP thread costs more than it
     /// saves (stories260K: 780 vs 615 tok/s single-stream, 7185 vs 4217 at 16 streams), above it all cores pay off
     /// (random100M: 27.5 vs 22.4 tok/s); see docs/benchmarks.md.
@@ -293,13 +312,14 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     {
         var config = parts.Config;
         var tokens = (long)parts.Allocator.TotalBlocks * parts.BlockSize;
-        var mhaTokens = parts.Pool.TotalBytes / config.MhaKvBytesPerToken(sizeof(float));
+        var layout = parts.Pool.Layout;
+        var mhaTokens = parts.Pool.TotalBytes / layout.MhaBytesPerToken;
         _logger.LogInformation(
             "Model {ModelId}: {Parameters:N0} parameters, {Layers} layers, {Heads} query heads / {KvHeads} KV heads; context {Context}",
             _model!.Id, _model.ParameterCount, config.NumLayers, config.NumHeads, config.NumKvHeads, parts.MaxContext);
         _logger.LogInformation(
-            "KV pool: {Blocks} blocks x {BlockSize} tokens = {Tokens} tokens, {Bytes:N0} bytes ({BytesPerToken} B/token); the same budget holds {MhaTokens} tokens under MHA",
-            parts.Allocator.TotalBlocks, parts.BlockSize, tokens, parts.Pool.TotalBytes, config.KvBytesPerToken(sizeof(float)), mhaTokens);
+            "KV pool: {Blocks} blocks x {BlockSize} tokens = {Tokens} tokens of {KvDtype}, {Bytes:N0} bytes ({BytesPerToken} B/token); the same budget holds {MhaTokens} tokens under MHA",
+            parts.Allocator.TotalBlocks, parts.BlockSize, tokens, layout.DtypeName, parts.Pool.TotalBytes, layout.BytesPerToken, mhaTokens);
     }
 
     /// <summary>Stops (as <see cref="StopAsync"/>) and waits for the engine thread, bounded by the drain time plus a margin.</summary>

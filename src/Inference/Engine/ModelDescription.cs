@@ -32,7 +32,10 @@ public sealed record ModelDescription(string Id, ModelConfig Config, bool IsDemo
     /// <summary>How the weights are stored in the files (F32, F16, BF16, Q8_0, ...), comma separated when mixed.</summary>
     public string WeightPrecision { get; init; } = "F32";
 
-    /// <summary>What the decoder computes in: weights are widened to this at load.</summary>
+    /// <summary>
+    /// The dtype linear weights are kept and multiplied in (Inference:WeightDtype); norms, the residual stream, softmax and
+    /// logits are float32 whatever it is.
+    /// </summary>
     public string ComputePrecision { get; init; } = "float32";
 
     /// <summary>generation_config.json's sampling values, used where a request names none.</summary>

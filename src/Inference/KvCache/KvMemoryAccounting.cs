@@ -7,6 +7,25 @@ namespace GqaService.Inference.KvCache;
 /// </summary>
 public static class KvMemoryAccounting
 {
+    /// <summary>Snapshot over the store's sessions plus <paramref name="runningSequences"/>, priced by the pool's <paramref name="layout"/>.</summary>
+    public static MemorySnapshot Snapshot(SessionStore sessions, IEnumerable<KvSequence> runningSequences, KvLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        return Snapshot(sessions, runningSequences, layout.BytesPerToken, layout.MhaBytesPerToken) with { KvDtype = layout.DtypeName };
+    }
+
+    /// <summary>Snapshot of bare bookkeeping, priced by <paramref name="layout"/> (its block size must be the allocator's).</summary>
+    public static MemorySnapshot Snapshot(
+        BlockAllocator allocator,
+        KvLayout layout,
+        IEnumerable<KvSequence> liveSequences,
+        IReadOnlyList<SessionInfo> sessions)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        return Snapshot(allocator, layout.BlockSize, layout.BytesPerToken, layout.MhaBytesPerToken, liveSequences, sessions)
+            with { KvDtype = layout.DtypeName };
+    }
+
     /// <summary>Snapshot over the store's sessions plus <paramref name="runningSequences"/> (a sequence in both is counted once).</summary>
     public static MemorySnapshot Snapshot(
         SessionStore sessions,

@@ -5,7 +5,8 @@ namespace GqaService.Inference.KvCache;
 
 /// <summary>
 /// The preallocated K/V memory: per layer, <c>blocks * blockSize</c> token slots of <c>[n_kv_heads, head_dim]</c>.
-/// The only owner of the pool tensors; allocated once, written in place, never grown. Engine thread only.
+/// The only owner of the pool tensors; allocated once, written in place, never grown. Elements are in the
+/// <see cref="KvLayout"/>'s dtype: writers convert to it, readers widen from it. Engine thread only.
 /// </summary>
 public sealed class KvPool : IKvStore, IDisposable
 {
@@ -14,21 +15,33 @@ public sealed class KvPool : IKvStore, IDisposable
     private readonly Tensor[] _keyLayers;
     private readonly Tensor[] _valueLayers;
 
+    /// <summary>A float32 pool (the layout before <c>Inference:KvDtype</c> existed).</summary>
     public KvPool(ModelConfig config, int totalBlocks, int blockSize)
+        : this(new KvLayout(config, KvDtype.F32, blockSize), totalBlocks)
     {
-        TotalBlocks = totalBlocks;
-        BlockSize = blockSize;
-        var slots = (long)totalBlocks * blockSize;
-        _keys = zeros(config.NumLayers, slots, config.NumKvHeads, config.HeadDim).DetachFromDisposeScope();
-        _values = zeros(config.NumLayers, slots, config.NumKvHeads, config.HeadDim).DetachFromDisposeScope();
-        _keyLayers = Enumerable.Range(0, config.NumLayers).Select(l => _keys[l].DetachFromDisposeScope()).ToArray();
-        _valueLayers = Enumerable.Range(0, config.NumLayers).Select(l => _values[l].DetachFromDisposeScope()).ToArray();
-        BytesPerBlock = config.KvBytesPerToken(sizeof(float)) * blockSize;
     }
 
+    public KvPool(KvLayout layout, int totalBlocks)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentOutOfRangeException.ThrowIfLessThan(totalBlocks, 1);
+        Layout = layout;
+        TotalBlocks = totalBlocks;
+        var slots = (long)totalBlocks * layout.BlockSize;
+        // Reserved, not touched: a large empty tensor is fresh pages the kernel backs only when a block is first written, so
+        // the resident set follows the tokens cached rather than the budget. Nothing reads a slot before it is written: the
+        // decoder writes a step's K/V before its attention reads them, and attention reads only slots below each sequence's
+        // length (decode padding repeats a valid slot; KvPoolPoisonTests fills the pool with NaN to check it).
+        _keys = empty([layout.Layers, slots, layout.KvHeads, layout.HeadDim], layout.ScalarType).DetachFromDisposeScope();
+        _values = empty([layout.Layers, slots, layout.KvHeads, layout.HeadDim], layout.ScalarType).DetachFromDisposeScope();
+        _keyLayers = Enumerable.Range(0, layout.Layers).Select(l => _keys[l].DetachFromDisposeScope()).ToArray();
+        _valueLayers = Enumerable.Range(0, layout.Layers).Select(l => _values[l].DetachFromDisposeScope()).ToArray();
+    }
+
+    public KvLayout Layout { get; }
     public int TotalBlocks { get; }
-    public int BlockSize { get; }
-    public long BytesPerBlock { get; }
+    public int BlockSize => Layout.BlockSize;
+    public long BytesPerBlock => Layout.BytesPerBlock;
     public long TotalBytes => BytesPerBlock * TotalBlocks;
 
     public Tensor Keys(int layer) => _keyLayers[layer];

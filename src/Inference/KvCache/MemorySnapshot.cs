@@ -20,6 +20,8 @@ public sealed record MemorySnapshot
     public long BytesTotal { get; init; }
     public long BytesUsed { get; init; }
     public long KvBytesPerToken { get; init; }
+    /// <summary>The element type K/V are stored in (<see cref="KvLayout.DtypeName"/>).</summary>
+    public string KvDtype { get; init; } = "float32";
     public long MhaKvBytesPerToken { get; init; }
     /// <summary>Token positions holding K/V now (shared blocks counted once).</summary>
     public int TokensCached { get; init; }

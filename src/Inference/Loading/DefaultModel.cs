@@ -31,15 +31,16 @@ public static class DefaultModel
         EosTokenId = Gpt2TextTokenizer.EndOfText,
     }.Validate();
 
-    public static LoadedModel Load()
+    public static LoadedModel Load(Func<ModelConfig, TorchSharp.torch.ScalarType>? linearDtype = null)
     {
         TorchNativeCompatibility.EnsureLoadable();
         using var random = new RandomTensorReader(Seed);
-        var weights = ModelWeightsAssembler.Assemble(Config, ModelFamilies.Llama, random, "(built-in default model)");
+        var weights = ModelWeightsAssembler.Assemble(Config, ModelFamilies.Llama, random, "(built-in default model)", linearDtype: linearDtype);
         var description = new ModelDescription(Id, Config, IsDemo: true, HasTokenizer: true, weights.ParameterCount,
             Source: $"built-in, random weights from seed {Seed}")
         {
             TokenizerKind = "gpt2",
+            ComputePrecision = Precision.WeightDtypeChoice.NameOf(weights.LinearDtype),
         };
         return new LoadedModel(weights, Gpt2TextTokenizer.Instance, description);
     }

@@ -1,12 +1,13 @@
 using GqaService.Inference.Loading.Families;
 using GqaService.Inference.Model;
+using static TorchSharp.torch;
 
 namespace GqaService.Inference.Loading;
 
 /// <summary>Loads llama2.c legacy (version 0) checkpoints, such as Karpathy's tinyllamas <c>stories*.bin</c>.</summary>
 internal static class Llama2cCheckpointLoader
 {
-    public static ModelWeights Load(string path, IProgress<WeightLoadProgress>? progress = null)
+    public static ModelWeights Load(string path, IProgress<WeightLoadProgress>? progress = null, Func<ModelConfig, ScalarType>? linearDtype = null)
     {
         using var stream = OpenRead(path);
         var header = ReadHeader(path, stream);
@@ -30,7 +31,7 @@ internal static class Llama2cCheckpointLoader
             throw new ModelLoadException(
                 path, $"{stream.Length - expected} unexpected trailing bytes: the header describes {expected} bytes, found {stream.Length}.");
         }
-        return ModelWeightsAssembler.Assemble(config, ModelFamilies.Llama, new Llama2cTensorReader(path, stream, layout), path, progress);
+        return ModelWeightsAssembler.Assemble(config, ModelFamilies.Llama, new Llama2cTensorReader(path, stream, layout), path, progress, linearDtype);
     }
 
     /// <summary>True when the file starts with a llama2.c header whose sizes add up to exactly the file's length.</summary>

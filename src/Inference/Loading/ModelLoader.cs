@@ -5,6 +5,7 @@ using GqaService.Inference.Model;
 using GqaService.Inference.Native;
 using GqaService.Inference.Templating;
 using GqaService.Inference.Tokenization;
+using static TorchSharp.torch;
 
 namespace GqaService.Inference.Loading;
 
@@ -21,7 +22,10 @@ public static class ModelLoader
     /// <param name="contextLength">Serve this context instead of the one the files state (GGUF only; llama.cpp's llama2.c
     /// converter writes 128 for models trained with 512).</param>
     /// <param name="progress">Told after every tensor read (the engine logs it for loads that take a while).</param>
-    public static LoadedModel Load(string? modelPath, string? tokenizerPath = null, int? contextLength = null, IProgress<WeightLoadProgress>? progress = null)
+    /// <param name="linearDtype">Given the model's config before its tensors are read, names the dtype linear weights are kept
+    /// in (<see cref="Precision.WeightDtypeChooser"/>); null keeps float32.</param>
+    public static LoadedModel Load(string? modelPath, string? tokenizerPath = null, int? contextLength = null, IProgress<WeightLoadProgress>? progress = null,
+        Func<ModelConfig, ScalarType>? linearDtype = null)
     {
         if (string.IsNullOrEmpty(modelPath))
         {
@@ -29,7 +33,7 @@ public static class ModelLoader
             {
                 throw new ModelLoadException(tokenizerPath, "a tokenizer can only be given together with a model path.");
             }
-            return DefaultModel.Load();
+            return DefaultModel.Load(linearDtype);
         }
         TorchNativeCompatibility.EnsureLoadable();
         var fullPath = Path.GetFullPath(modelPath);
@@ -42,7 +46,7 @@ public static class ModelLoader
             var config = Path.Combine(fullPath, HuggingFaceConfigFileName);
             if (File.Exists(config))
             {
-                return LoadHuggingFace(fullPath, tokenizerPath, progress);
+                return LoadHuggingFace(fullPath, tokenizerPath, progress, linearDtype);
             }
             // A mounted model folder holding one llama2.c checkpoint (and its tokenizer) is as good as the file itself.
             var checkpoints = Directory.GetFiles(fullPath, "*.bin").Where(Llama2cCheckpointLoader.LooksLikeCheckpoint).ToArray();
@@ -59,7 +63,7 @@ public static class ModelLoader
         }
         if (fullPath.EndsWith(".bin", StringComparison.OrdinalIgnoreCase) || Llama2cCheckpointLoader.LooksLikeCheckpoint(fullPath))
         {
-            var checkpoint = Llama2cCheckpointLoader.Load(fullPath, progress);
+            var checkpoint = Llama2cCheckpointLoader.Load(fullPath, progress, linearDtype);
             try
             {
                 var text = SentencePieceOnly(tokenizerPath, Beside(fullPath), checkpoint.Config);
@@ -74,17 +78,18 @@ public static class ModelLoader
         }
         if (fullPath.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase))
         {
-            return LoadGguf(fullPath, tokenizerPath, contextLength, progress);
+            return LoadGguf(fullPath, tokenizerPath, contextLength, progress, linearDtype);
         }
         var name = Path.GetFileName(fullPath);
         if (name == HuggingFaceConfigFileName || name.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
         {
-            return LoadHuggingFace(Path.GetDirectoryName(fullPath)!, tokenizerPath, progress);
+            return LoadHuggingFace(Path.GetDirectoryName(fullPath)!, tokenizerPath, progress, linearDtype);
         }
         throw new ModelLoadException(fullPath, "not a llama2.c checkpoint nor a Hugging Face model directory.");
     }
 
-    private static LoadedModel LoadHuggingFace(string directory, string? tokenizerPath, IProgress<WeightLoadProgress>? progress)
+    private static LoadedModel LoadHuggingFace(string directory, string? tokenizerPath, IProgress<WeightLoadProgress>? progress,
+        Func<ModelConfig, ScalarType>? linearDtype)
     {
         var facts = HuggingFaceConfig.Read(Path.Combine(directory, HuggingFaceConfigFileName));
         // Tokenizer files first: they are small, and a bad one should fail before gigabytes of weights are read.
@@ -94,13 +99,14 @@ public static class ModelLoader
         string precision;
         using (var reader = HuggingFaceTensorReader.Open(directory))
         {
-            weights = ModelWeightsAssembler.Assemble(facts.Config, facts.Family, reader, directory, progress);
+            weights = ModelWeightsAssembler.Assemble(facts.Config, facts.Family, reader, directory, progress, linearDtype);
             precision = string.Join(", ", reader.DTypesRead);
         }
         return Complete(weights, facts, text, precision, $"Hugging Face directory {directory}", Path.GetFileName(directory), generation);
     }
 
-    private static LoadedModel LoadGguf(string path, string? tokenizerPath, int? contextLength, IProgress<WeightLoadProgress>? progress)
+    private static LoadedModel LoadGguf(string path, string? tokenizerPath, int? contextLength, IProgress<WeightLoadProgress>? progress,
+        Func<ModelConfig, ScalarType>? linearDtype)
     {
         if (tokenizerPath is not null)
         {
@@ -111,7 +117,7 @@ public static class ModelLoader
         // The vocabulary is in the metadata already parsed: a bad one fails before any tensor is read.
         var text = GgufTokenizerReader.Read(file, facts.Config.VocabSize);
         var reader = new GgufTensorReader(file);
-        var weights = ModelWeightsAssembler.Assemble(facts.Config, facts.Family, reader, path, progress);
+        var weights = ModelWeightsAssembler.Assemble(facts.Config, facts.Family, reader, path, progress, linearDtype);
         return Complete(weights, facts, text, string.Join(", ", reader.TypesRead), $"GGUF v{file.Version} {path}", Path.GetFileNameWithoutExtension(path));
     }
 
@@ -142,6 +148,7 @@ public static class ModelLoader
             EosToken = text.EosToken,
             WeightPrecision = precision,
             GenerationDefaults = generation ?? GenerationDefaults.None,
+            ComputePrecision = Precision.WeightDtypeChoice.NameOf(weights.LinearDtype),
             Notes = [.. facts.Notes, .. text.Notes, .. templateNote is null ? Array.Empty<string>() : [templateNote]],
         };
         return new LoadedModel(weights, text.Tokenizer, description);

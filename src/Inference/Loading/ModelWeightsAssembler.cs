@@ -8,12 +8,15 @@ namespace GqaService.Inference.Loading;
 /// <summary>
 /// Builds <see cref="ModelWeights"/> from any <see cref="ITensorReader"/>, reading each tensor once in a fixed order, the
 /// tensors the <see cref="ModelFamily"/> names and no others. Every tensor is checked finite as it arrives; a source that
-/// lists its tensors (<see cref="ITensorCatalog"/>) must hold none the family leaves unread.
+/// lists its tensors (<see cref="ITensorCatalog"/>) must hold none the family leaves unread. Matrices (embedding, projections,
+/// classifier) and biases are narrowed to the linear dtype as each arrives, so only one tensor is ever held in float32;
+/// norm weights stay float32.
 /// </summary>
 internal static class ModelWeightsAssembler
 {
+    /// <param name="linearDtype">Given the config before any tensor is read, names the dtype matrices are kept in; null keeps float32.</param>
     public static ModelWeights Assemble(ModelConfig config, ModelFamily family, ITensorReader reader, string path,
-        IProgress<WeightLoadProgress>? progress = null)
+        IProgress<WeightLoadProgress>? progress = null, Func<ModelConfig, ScalarType>? linearDtype = null)
     {
         if (config.QkvBias != family.QkvBias)
         {
@@ -23,6 +26,7 @@ internal static class ModelWeightsAssembler
         var read = new HashSet<string>(StringComparer.Ordinal);
         var total = 2 + config.NumLayers * (family.QkvBias ? 12 : 9) + (config.TiedEmbeddings ? 0 : 1);
         long bytes = 0;
+        var dtype = linearDtype?.Invoke(config) ?? ScalarType.Float32;
         Tensor Read(string name, params long[] shape)
         {
             var tensor = reader.Read(name, shape);
@@ -32,6 +36,22 @@ internal static class ModelWeightsAssembler
             progress?.Report(new WeightLoadProgress(read.Count, total, bytes));
             return tensor;
         }
+        Tensor ReadLinear(string name, params long[] shape)
+        {
+            var wide = Read(name, shape);
+            if (wide.dtype == dtype)
+            {
+                return wide;
+            }
+            var narrow = wide.to_type(dtype);
+            wide.Dispose();
+            if (dtype == ScalarType.Float16)
+            {
+                // float16 tops out at 65504: a larger weight would become infinity.
+                RejectNonFinite(narrow, name, reader, path);
+            }
+            return narrow;
+        }
 
         // Whatever the constructors below do not keep (including everything built before a failure) dies with the scope.
         using var scope = NewDisposeScope();
@@ -39,23 +59,23 @@ internal static class ModelWeightsAssembler
         try
         {
             using var _ = no_grad();
-            var embedding = Read(WeightNames.TokenEmbedding, v, d);
+            var embedding = ReadLinear(WeightNames.TokenEmbedding, v, d);
             for (var i = 0; i < config.NumLayers; i++)
             {
                 layers.Add(new LayerWeights(
                     Read(WeightNames.AttentionNorm(i), d),
-                    Read(WeightNames.Query(i), q, d),
-                    Read(WeightNames.Key(i), kv, d),
-                    Read(WeightNames.Value(i), kv, d),
-                    Read(WeightNames.Output(i), d, q),
+                    ReadLinear(WeightNames.Query(i), q, d),
+                    ReadLinear(WeightNames.Key(i), kv, d),
+                    ReadLinear(WeightNames.Value(i), kv, d),
+                    ReadLinear(WeightNames.Output(i), d, q),
                     Read(WeightNames.FeedForwardNorm(i), d),
-                    Read(WeightNames.Gate(i), f, d),
-                    Read(WeightNames.Down(i), d, f),
-                    Read(WeightNames.Up(i), f, d),
-                    family.QkvBias ? (Read(WeightNames.QueryBias(i), q), Read(WeightNames.KeyBias(i), kv), Read(WeightNames.ValueBias(i), kv)) : null));
+                    ReadLinear(WeightNames.Gate(i), f, d),
+                    ReadLinear(WeightNames.Down(i), d, f),
+                    ReadLinear(WeightNames.Up(i), f, d),
+                    family.QkvBias ? (ReadLinear(WeightNames.QueryBias(i), q), ReadLinear(WeightNames.KeyBias(i), kv), ReadLinear(WeightNames.ValueBias(i), kv)) : null));
             }
             var finalNorm = Read(WeightNames.FinalNorm, d);
-            var classifier = config.TiedEmbeddings ? null : Read(WeightNames.Classifier, v, d);
+            var classifier = config.TiedEmbeddings ? null : ReadLinear(WeightNames.Classifier, v, d);
             RejectUnused(reader, family, config, read, path);
             return new ModelWeights(config, embedding, layers, finalNorm, classifier);
         }

@@ -40,11 +40,27 @@ public sealed class ModelWeights : IDisposable
         {
             ExpectShape(classifier, "classifier", config.VocabSize, config.Dim);
         }
+        var linear = new[] { tokenEmbedding, classifier ?? tokenEmbedding }
+            .Concat(layers.SelectMany(l => new[] { l.QkvProjection, l.OutputProjection, l.GateUpProjection, l.DownProjection }));
+        if (linear.Select(t => t.dtype).Distinct().Count() != 1)
+        {
+            throw new ModelConfigException("dtype", "every linear weight (embedding, projections, classifier) must share one dtype.");
+        }
+        if (!new[] { finalNorm }.Concat(layers.SelectMany(l => new[] { l.AttentionNorm, l.FeedForwardNorm })).All(t => t.dtype == ScalarType.Float32))
+        {
+            throw new ModelConfigException("dtype", "norm weights must be float32.");
+        }
         TokenEmbedding = tokenEmbedding.DetachFromDisposeScope();
         Layers = layers;
         FinalNorm = finalNorm.DetachFromDisposeScope();
         Classifier = classifier?.DetachFromDisposeScope() ?? TokenEmbedding;
     }
+
+    /// <summary>The dtype the embedding, projections and classifier are stored and multiplied in; norms are always float32.</summary>
+    public ScalarType LinearDtype => TokenEmbedding.dtype;
+
+    /// <summary>Bytes the weight tensors occupy (a tied classifier counted once).</summary>
+    public long Bytes => AllTensors().Sum(t => t.NumberOfElements * t.ElementSize);
 
     public long ParameterCount =>
         TokenEmbedding.numel() + FinalNorm.numel() + (ReferenceEquals(Classifier, TokenEmbedding) ? 0 : Classifier.numel())
@@ -63,6 +79,29 @@ public sealed class ModelWeights : IDisposable
         }
         TokenEmbedding.Dispose();
         FinalNorm.Dispose();
+    }
+
+    private IEnumerable<Tensor> AllTensors()
+    {
+        yield return TokenEmbedding;
+        yield return FinalNorm;
+        if (!ReferenceEquals(Classifier, TokenEmbedding))
+        {
+            yield return Classifier;
+        }
+        foreach (var l in Layers)
+        {
+            yield return l.AttentionNorm;
+            yield return l.QkvProjection;
+            if (l.QkvBias is { } bias)
+            {
+                yield return bias;
+            }
+            yield return l.OutputProjection;
+            yield return l.FeedForwardNorm;
+            yield return l.GateUpProjection;
+            yield return l.DownProjection;
+        }
     }
 
     private static void ExpectShape(Tensor tensor, string name, params long[] shape)

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -6,19 +7,25 @@ namespace GqaService.Inference.Model;
 /// <summary>
 /// A Llama-family decoder (RMSNorm, RoPE, SwiGLU, grouped-query attention) over a flat batch of tokens from many
 /// sequences. Stateless apart from its weights: K/V live in the <see cref="IKvStore"/> the caller passes in.
-/// Owns the weights and RoPE tables. Call under inference mode on the engine thread.
+/// Owns the weights and RoPE tables. Linear weights may be 16-bit (<see cref="ModelWeights.LinearDtype"/>); RMSNorm, RoPE,
+/// the residual stream, attention's softmax and the logits stay float32. Call under inference mode on the engine thread.
 /// </summary>
 public sealed class TransformerDecoder : IDisposable
 {
     private readonly ModelWeights _weights;
     private readonly RotaryEmbedding _rope;
     private readonly RmsNorm _norm;
+    private readonly ScalarType _linearDtype;
+    private readonly bool _narrow;
+    private readonly Scalar _one = 1.ToScalar();
 
     public TransformerDecoder(ModelWeights weights)
     {
         _weights = weights;
         _rope = new RotaryEmbedding(weights.Config);
         _norm = new RmsNorm(weights.Config.NormEps);
+        _linearDtype = weights.LinearDtype;
+        _narrow = _linearDtype != ScalarType.Float32;
     }
 
     public ModelConfig Config => _weights.Config;
@@ -26,7 +33,7 @@ public sealed class TransformerDecoder : IDisposable
     public ModelWeights Weights => _weights;
 
     /// <summary>
-    /// Runs one step, writing its K/V into <paramref name="kv"/>. Returns logits [R, vocab] for the input's logit rows
+    /// Runs one step, writing its K/V into <paramref name="kv"/>. Returns float32 logits [R, vocab] for the input's logit rows
     /// (<see cref="ForwardBatch.LogitRows"/>), owned by the caller's dispose scope.
     /// </summary>
     public Tensor Forward(DecoderInput input, IKvStore kv)
@@ -36,13 +43,14 @@ public sealed class TransformerDecoder : IDisposable
         var writeSlots = input.WriteSlots;
         var angles = _rope.For(input.Positions);
         var plan = input.Plan;
-        var x = _weights.TokenEmbedding.index_select(0, input.TokenIds); // [N, D]
+        var prefillMasks = GroupedQueryAttention.GroupedPrefillMasks(plan, config); // once per step, shared by every layer
+        var x = Wide(_weights.TokenEmbedding.index_select(0, input.TokenIds)); // [N, D], float32: the residual stream
         for (var layer = 0; layer < config.NumLayers; layer++)
         {
             // Per-layer scope: a layer's temporaries are freed before the next layer allocates its own.
             using var layerScope = NewDisposeScope();
             var w = _weights.Layers[layer];
-            var qkv = F.linear(_norm.Apply(x, w.AttentionNorm), w.QkvProjection, w.QkvBias); // [N, (H+2Hkv)*Dh]
+            var qkv = Linear(_norm.Apply(x, w.AttentionNorm), w.QkvProjection, w.QkvBias); // [N, (H+2Hkv)*Dh]
             // Q and K heads rotate together in one call: [N, H + Hkv, Dh].
             var rotated = _rope.Apply(qkv.narrow(1, 0, config.QueryWidth + config.KvWidth).view(n, config.NumHeads + config.NumKvHeads, config.HeadDim), angles);
             var q = rotated.narrow(1, 0, config.NumHeads);                  // [N, H, Dh]
@@ -50,20 +58,41 @@ public sealed class TransformerDecoder : IDisposable
             var v = qkv.narrow(1, config.QueryWidth + config.KvWidth, config.KvWidth).view(n, config.NumKvHeads, config.HeadDim);
             var keys = kv.Keys(layer);
             var values = kv.Values(layer);
-            keys.index_copy_(0, writeSlots, k);
-            values.index_copy_(0, writeSlots, v);
-            var attended = GroupedQueryAttention.Forward(q, keys, values, plan, config); // [N, H*Dh]
-            x.addmm_(attended, w.OutputProjectionT);
-            var gateUp = F.linear(_norm.Apply(x, w.FeedForwardNorm), w.GateUpProjection); // [N, 2F]
+            // The store may hold a narrower dtype than the activations (KvLayout); to_type is a no-op when they agree.
+            keys.index_copy_(0, writeSlots, k.to_type(keys.dtype));
+            values.index_copy_(0, writeSlots, v.to_type(values.dtype));
+            var attended = GroupedQueryAttention.Forward(q, keys, values, plan, prefillMasks, config); // [N, H*Dh]
+            AddProjection(x, attended, w.OutputProjectionT);
+            var gateUp = Linear(_norm.Apply(x, w.FeedForwardNorm), w.GateUpProjection, null); // [N, 2F]
             var hidden = F.silu(gateUp.narrow(1, 0, config.HiddenDim)).mul_(gateUp.narrow(1, config.HiddenDim, config.HiddenDim));
-            x.addmm_(hidden, w.DownProjectionT);
+            AddProjection(x, hidden, w.DownProjectionT);
         }
         var rows = input.LogitRows is { } logitRows ? x.index_select(0, logitRows) : x; // [R, D]
-        return F.linear(_norm.Apply(rows, _weights.FinalNorm), _weights.Classifier); // [R, V]
+        return Linear(_norm.Apply(rows, _weights.FinalNorm), _weights.Classifier, null); // [R, V]
     }
+
+    /// <summary>float32 in, float32 out; with 16-bit weights the activations are narrowed for the matmul and its result widened.</summary>
+    private Tensor Linear(Tensor input, Tensor weight, Tensor? bias) =>
+        _narrow ? Wide(F.linear(input.to_type(_linearDtype), weight, bias)) : F.linear(input, weight, bias);
+
+    /// <summary>x += input @ weightT, in place: one fused addmm_ in float32; a 16-bit matmul widened and added otherwise.</summary>
+    private void AddProjection(Tensor x, Tensor input, Tensor weightT)
+    {
+        if (_narrow)
+        {
+            x.add_(Wide(input.to_type(_linearDtype).mm(weightT)), _one);
+        }
+        else
+        {
+            x.addmm_(input, weightT);
+        }
+    }
+
+    private static Tensor Wide(Tensor t) => t.to_type(ScalarType.Float32);
 
     public void Dispose()
     {
+        _one.Dispose();
         _norm.Dispose();
         _rope.Dispose();
         _weights.Dispose();

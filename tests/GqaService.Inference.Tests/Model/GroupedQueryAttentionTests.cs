@@ -28,9 +28,37 @@ public class GroupedQueryAttentionTests
         var batch = ForwardBatch.Create(sequences);
         var q = randn(batch.TokenIds.Length, heads, config.HeadDim);
 
-        var actual = GroupedQueryAttention.Forward(q, keys, values, AttentionPlan.Build(batch), config);
+        var plan = AttentionPlan.Build(batch);
+        var actual = GroupedQueryAttention.Forward(q, keys, values, plan, GroupedQueryAttention.GroupedPrefillMasks(plan, config), config);
         var expected = Reference(q, keys, values, batch, config);
 
+        AssertClose(expected, actual.to_type(ScalarType.Float64), 1e-5);
+    }
+
+    [Theory]
+    [InlineData(ScalarType.BFloat16)]
+    [InlineData(ScalarType.Float16)]
+    public void Forward_SixteenBitStore_EqualsFloat64ReferenceOverTheStoredValues(ScalarType storeDtype)
+    {
+        using var scope = NewDisposeScope();
+        var config = RandomModels.Config(heads: 8, kvHeads: 2);
+        var random = new Random((int)storeDtype);
+        const int slotCount = 160;
+        // What the pool holds: K/V rounded to 16 bits. The reference reads the same rounded values, widened exactly.
+        var keys = randn(slotCount, 2, config.HeadDim).to_type(storeDtype);
+        var values = randn(slotCount, 2, config.HeadDim).to_type(storeDtype);
+        var shapes = new (int NewTokens, int Context)[] { (1, 33), (5, 21), (1, 2), (1, 17) };
+        var slotOrder = Enumerable.Range(0, slotCount).OrderBy(_ => random.Next()).ToArray();
+        var used = 0;
+        var sequences = shapes.Select(s => ((IReadOnlyList<int>)new int[s.NewTokens], slotOrder.Skip((used += s.Context) - s.Context).Take(s.Context).ToArray())).ToList();
+        var batch = ForwardBatch.Create(sequences);
+        var q = randn(batch.TokenIds.Length, 8, config.HeadDim);
+
+        var plan = AttentionPlan.Build(batch);
+        var actual = GroupedQueryAttention.Forward(q, keys, values, plan, GroupedQueryAttention.GroupedPrefillMasks(plan, config), config);
+        var expected = Reference(q, keys, values, batch, config);
+
+        Assert.Equal(ScalarType.Float32, actual.dtype);
         AssertClose(expected, actual.to_type(ScalarType.Float64), 1e-5);
     }
 

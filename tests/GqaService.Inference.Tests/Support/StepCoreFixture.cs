@@ -31,7 +31,10 @@ internal sealed class StepCoreFixture : IDisposable
         Recorder = new EngineEventRecorder(Hub, Scheduler, Sessions, bytesPerBlock: 1000, Clock);
         Requests = new RequestRegistry(settings, Scheduler, Sessions, _metrics, Recorder, Clock, NullLogger.Instance, OnCompleted);
         var outputs = new OutputProcessor(Requests, _metrics, Clock, new HashSet<int> { EosTokenId }, maxContext);
-        var publisher = new SnapshotPublisher(Scheduler, Sessions, kvBytesPerToken: 64, mhaKvBytesPerToken: 128, _metrics, Clock);
+        // One layer, one KV head of 8 for two query heads, float32: 64 bytes per token, 128 under MHA.
+        var layout = new KvLayout(new GqaService.Inference.Model.ModelConfig { Dim = 16, NumLayers = 1, NumHeads = 2, NumKvHeads = 1, HiddenDim = 32, VocabSize = 16, MaxContext = maxContext },
+            KvDtype.F32, blockSize);
+        var publisher = new SnapshotPublisher(Scheduler, Sessions, layout, _metrics, Clock);
         Core = new StepCore(Scheduler, Runner, Requests, outputs, publisher, Recorder, _metrics, new StepTracing(Allocator));
     }
 
