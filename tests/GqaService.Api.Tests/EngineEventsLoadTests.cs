@@ -8,6 +8,7 @@ namespace GqaService.Api.Tests;
 /// /v1/events under 16 concurrent streams on a pool small enough to preempt (the default model, 2 MiB: 64 blocks): every
 /// block allocated is released exactly once, and what the reader counted agrees with the engine's counters in /metrics.
 /// </summary>
+[Collection(ProcessWideMetricsCollection.Name)]
 public sealed class EngineEventsLoadTests
 {
     private static readonly string[] CountedKinds =

@@ -82,6 +82,39 @@ public sealed class TenantIsolationTests(TwoKeyEngineServer server) : IClassFixt
         await Json.ProblemAsync(await a.GetAsync("/v1/sessions/delete-rule"), 404);
     }
 
+    [Fact]
+    public async Task Observatory_AnotherKeysSessionIds_AreNotShown_InTheBlockMap()
+    {
+        using var a = server.Client(TwoKeyEngineServer.KeyA);
+        using var b = server.Client(TwoKeyEngineServer.KeyB);
+        await CreateSessionAsync(a, "observed-rule");
+        var sessionBlocks = (await Json.ReadAsync(await a.GetAsync("/v1/sessions/observed-rule"))).GetProperty("blocks").GetInt32();
+
+        // The map is rebuilt a few times a second from the engine thread: wait (bounded) until it lists A's session.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        List<string> forA;
+        do
+        {
+            forA = await SessionOwnersAsync(a);
+        }
+        while (!forA.Contains("observed-rule") && DateTime.UtcNow < deadline && await Task.Delay(50).ContinueWith(_ => true));
+        var forB = await SessionOwnersAsync(b);
+
+        Assert.Contains("observed-rule", forA);
+        Assert.True(sessionBlocks > 0);
+        Assert.DoesNotContain(forB, owner => owner.Contains("observed-rule", StringComparison.Ordinal));
+        Assert.Contains(forB, owner => owner == "(another tenant)");
+        await DeleteAsync(a, "observed-rule");
+    }
+
+    private static async Task<List<string>> SessionOwnersAsync(HttpClient client)
+    {
+        var map = await Json.ReadAsync(await client.GetAsync("/v1/kv/blocks"));
+        return [.. map.GetProperty("owners").EnumerateArray()
+            .Where(o => o.GetProperty("kind").GetString() == "session")
+            .Select(o => o.GetProperty("id").GetString()!)];
+    }
+
     private static async Task<System.Text.Json.JsonElement> CreateSessionAsync(HttpClient client, string id) =>
         await RealModelTests.CompleteAsync(client, new { prompt = Prompt, max_tokens = 8, temperature = 0, return_token_ids = true, session_id = id });
 

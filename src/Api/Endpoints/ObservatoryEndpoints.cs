@@ -1,5 +1,6 @@
 using GqaService.Api.Contracts;
 using GqaService.Api.Errors;
+using GqaService.Api.Security;
 using GqaService.Api.Generation;
 using GqaService.Inference.Engine;
 using GqaService.Inference.Engine.Events;
@@ -58,6 +59,7 @@ public static class ObservatoryEndpoints
         return new ServerSentEventsStream<EngineEvent>(async context =>
         {
             // Subscribed before the headers go out: a reader that sees 200 and then loads /v1/kv/blocks misses nothing.
+            var tenant = ApiCaller.Of(context).Tenant;
             using var subscription = events.Subscribe(buffer ?? EngineEvents.DefaultCapacity);
             SseWriter.PrepareHeaders(context.Response);
             await context.Response.StartAsync(context.RequestAborted);
@@ -66,7 +68,7 @@ public static class ObservatoryEndpoints
             {
                 await foreach (var engineEvent in subscription.ReadAllAsync(context.RequestAborted))
                 {
-                    await writer.WriteAsync(engineEvent);
+                    await writer.WriteAsync(TenantView.Of(engineEvent, tenant));
                 }
             }
             catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
@@ -75,7 +77,8 @@ public static class ObservatoryEndpoints
         });
     }
 
-    public static Ok<BlockMap> GetBlockMap([FromServices] EngineEvents events) => TypedResults.Ok(events.BlockMap);
+    public static Ok<BlockMap> GetBlockMap([FromServices] EngineEvents events, HttpContext context) =>
+        TypedResults.Ok(TenantView.Of(events.BlockMap, ApiCaller.Of(context).Tenant));
 
     public static Results<Ok<KvCapacityReport>, ValidationProblem> GetCapacity([FromServices] IInferenceEngine engine, int? context = null)
     {
@@ -86,7 +89,7 @@ public static class ObservatoryEndpoints
         {
             return ProblemResults.Validation(ValidationErrors.Single("context", $"must be at least 1 (got {tokens})."));
         }
-        var shape = new KvCapacityShape(config.NumLayers, config.NumHeads, config.NumKvHeads, config.HeadDim, "float32", memory.BlockSize);
+        var shape = new KvCapacityShape(config.NumLayers, config.NumHeads, config.NumKvHeads, config.HeadDim, memory.KvDtype, memory.BlockSize);
         return TypedResults.Ok(KvCapacity.Compute(shape, tokens, memory.BytesTotal, budgetBytes: null));
     }
 

@@ -16,10 +16,13 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
 {
     private readonly Dictionary<string, ActiveRequest> _active = [];
     private readonly List<(ActiveRequest Request, GenerationEvent Event)> _finalEvents = [];
+    // Answered with the final events, after the snapshot that no longer lists the session: a DELETE's 200 followed by a
+    // GET must not still find it.
+    private readonly List<(TaskCompletionSource<bool> Done, bool Removed)> _deletions = [];
     private DateTimeOffset _lastIdleSweep = time.GetUtcNow();
 
     public int Count => _active.Count;
-    public bool HasFinalEvents => _finalEvents.Count > 0;
+    public bool HasFinalEvents => _finalEvents.Count > 0 || _deletions.Count > 0;
 
     public ActiveRequest Of(Sequence sequence) => _active[sequence.Request.RequestId];
 
@@ -104,7 +107,7 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
             {
                 events.OnSessionDeleted(delete.Session);
             }
-            delete.Done.TrySetResult(removed);
+            _deletions.Add((delete.Done, removed));
         }
         catch (Exception exception)
         {
@@ -248,6 +251,11 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
             request.Events.TryComplete();
         }
         _finalEvents.Clear();
+        foreach (var (done, removed) in _deletions)
+        {
+            done.TrySetResult(removed);
+        }
+        _deletions.Clear();
     }
 
     /// <summary>Leaves the scheduler and gives back KV: a session keeps its blocks for the next turn, anything else frees them.</summary>

@@ -19,8 +19,8 @@ public sealed record BlockMap
     /// <summary>Token slots of the block holding K/V (at most the block size).</summary>
     public IReadOnlyList<int> Tokens { get; init; } = [];
     /// <summary>
-    /// Free blocks whose content is still indexed for reuse (reference count zero). The pool on this branch frees a block's
-    /// content with its last reference, so this stays empty until the pool keeps cached-free blocks.
+    /// Free blocks whose content is still indexed for reuse by the prefix cache (reference count zero), the next to be evicted
+    /// first.
     /// </summary>
     public IReadOnlyList<int> CachedFree { get; init; } = [];
 }

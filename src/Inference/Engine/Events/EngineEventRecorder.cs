@@ -65,7 +65,7 @@ internal sealed class EngineEventRecorder
         {
             Kind = EngineEventKind.Queued,
             RequestId = request.RequestId,
-            SessionId = request.SessionId,
+            SessionId = SessionNameOf(request),
             PredictedBlocks = sequence.Kv?.BlocksNeededFor(sequence.PendingCount + request.MaxTokens),
         });
         if (sequence.CachedPromptTokens > 0)
@@ -74,7 +74,7 @@ internal sealed class EngineEventRecorder
             {
                 Kind = EngineEventKind.PrefixReused,
                 RequestId = request.RequestId,
-                SessionId = request.SessionId,
+                SessionId = SessionNameOf(request),
                 Tokens = sequence.CachedPromptTokens,
                 Reason = sequence.Session is not null && sequence.Kv == sequence.Session.Sequence ? "session" : "shared_prefix",
             });
@@ -85,7 +85,7 @@ internal sealed class EngineEventRecorder
     {
         Kind = EngineEventKind.Rejected,
         RequestId = sequence.Request.RequestId,
-        SessionId = sequence.Request.SessionId,
+        SessionId = SessionNameOf(sequence.Request),
         PredictedBlocks = (sequence.Tokens.Count + sequence.Request.MaxTokens + _blockSize - 1) / _blockSize,
         Reason = code,
     });
@@ -97,7 +97,7 @@ internal sealed class EngineEventRecorder
         {
             Kind = EngineEventKind.Preempted,
             RequestId = sequence.Request.RequestId,
-            SessionId = sequence.Request.SessionId,
+            SessionId = SessionNameOf(sequence.Request),
             BlocksReleased = sequence.LastPreemptionBlocks,
             Tokens = sequence.LastPreemptionTokens,
         });
@@ -107,7 +107,7 @@ internal sealed class EngineEventRecorder
     {
         Kind = EngineEventKind.Finished,
         RequestId = sequence.Request.RequestId,
-        SessionId = sequence.Request.SessionId,
+        SessionId = SessionNameOf(sequence.Request),
         Reason = reason,
         Receipt = usage,
     });
@@ -198,7 +198,7 @@ internal sealed class EngineEventRecorder
                 {
                     Kind = EngineEventKind.Admitted,
                     RequestId = sequence.Request.RequestId,
-                    SessionId = sequence.Request.SessionId,
+                    SessionId = SessionNameOf(sequence.Request),
                     PredictedBlocks = sequence.Kv?.ReservedBlocks,
                 });
             }
@@ -397,6 +397,7 @@ internal sealed class EngineEventRecorder
             RefCounts = [.. _refCounts],
             Positions = [.. _positions],
             Tokens = [.. _tokens],
+            CachedFree = [.. _allocator.CachedBlocksOldestFirst()],
         };
     }
 
@@ -405,6 +406,8 @@ internal sealed class EngineEventRecorder
     /// tenants' sessions under one id stay two owners ('/' never occurs in an id).
     /// </summary>
     internal static string SessionName(SessionKey key) => key.Tenant.Length == 0 ? key.Id : $"{key.Tenant}/{key.Id}";
+
+    private static string? SessionNameOf(GenerationRequest request) => request.Session is { } key ? SessionName(key) : null;
 
     private static string? SessionOf(BlockOwner owner) => owner.Kind == BlockOwner.SessionKind ? owner.Id : null;
 }
