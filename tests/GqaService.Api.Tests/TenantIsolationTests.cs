@@ -83,6 +83,25 @@ public sealed class TenantIsolationTests(TwoKeyEngineServer server) : IClassFixt
     }
 
     [Fact]
+    public async Task PrefixCache_AnotherKeysPrompt_IsNoOracle_ButTheSameKeyReusesIt()
+    {
+        using var a = server.Client(TwoKeyEngineServer.KeyA);
+        using var b = server.Client(TwoKeyEngineServer.KeyB);
+        // A fresh 40-token prompt nobody else sends: full blocks of it can only be cached by A's request.
+        int[] secret = [1, .. Enumerable.Range(0, 39).Select(_ => Random.Shared.Next(3, 500))];
+        await RealModelTests.CompleteAsync(a, new { prompt = secret, max_tokens = 1, temperature = 0 });
+
+        var byB = await RealModelTests.CompleteAsync(b, new { prompt = secret, max_tokens = 1, temperature = 0 });
+        var byA = await RealModelTests.CompleteAsync(a, new { prompt = secret, max_tokens = 1, temperature = 0 });
+
+        Assert.Equal(0, CachedTokens(byB));
+        Assert.True(CachedTokens(byA) >= 16, $"A's repeat should reuse its own cached blocks (cached {CachedTokens(byA)})");
+    }
+
+    private static int CachedTokens(System.Text.Json.JsonElement response) =>
+        response.GetProperty("usage").GetProperty("prompt_tokens_details").GetProperty("cached_tokens").GetInt32();
+
+    [Fact]
     public async Task Observatory_AnotherKeysSessionIds_AreNotShown_InTheBlockMap()
     {
         using var a = server.Client(TwoKeyEngineServer.KeyA);

@@ -68,17 +68,6 @@ internal sealed class EngineEventRecorder
             SessionId = SessionNameOf(request),
             PredictedBlocks = sequence.Kv?.BlocksNeededFor(sequence.PendingCount + request.MaxTokens),
         });
-        if (sequence.CachedPromptTokens > 0)
-        {
-            _hub.Publish(new EngineEvent
-            {
-                Kind = EngineEventKind.PrefixReused,
-                RequestId = request.RequestId,
-                SessionId = SessionNameOf(request),
-                Tokens = sequence.CachedPromptTokens,
-                Reason = sequence.Session is not null && sequence.Kv == sequence.Session.Sequence ? "session" : "shared_prefix",
-            });
-        }
     }
 
     public void OnRejected(Sequence sequence, string code) => _hub.Publish(new EngineEvent
@@ -201,6 +190,19 @@ internal sealed class EngineEventRecorder
                     SessionId = SessionNameOf(sequence.Request),
                     PredictedBlocks = sequence.Kv?.ReservedBlocks,
                 });
+                // Reuse is known once the scheduler starts the sequence (a session's blocks, or shared and cached prefix
+                // blocks attached then); a preempted sequence coming back is not a new reuse.
+                if (sequence.CachedPromptTokens > 0 && sequence.Preemptions == 0)
+                {
+                    _hub.Publish(new EngineEvent
+                    {
+                        Kind = EngineEventKind.PrefixReused,
+                        RequestId = sequence.Request.RequestId,
+                        SessionId = SessionNameOf(sequence.Request),
+                        Tokens = sequence.CachedPromptTokens,
+                        Reason = sequence.Session is not null && sequence.Kv == sequence.Session.Sequence ? "session" : "prefix_cache",
+                    });
+                }
             }
         }
         _running.Clear();

@@ -50,6 +50,26 @@ public sealed class EngineEventTests
     }
 
     [Fact]
+    public void ARepeatedPrompt_ReusesTheCachedPrefix_AndSaysSoWhenItStarts()
+    {
+        using var engine = new StepCoreFixture(totalBlocks: 16, blockSize: 4, prefixCaching: true);
+        int[] prompt = [.. Enumerable.Range(0, 10).Select(_ => Random.Shared.Next(2, 16))];
+        engine.Submit(0, maxTokens: 3, prompt: prompt);
+        engine.RunToCompletion();
+        using var subscription = engine.Hub.Subscribe();
+
+        var repeat = engine.Submit(0, maxTokens: 3, prompt: prompt);
+        engine.RunToCompletion();
+        var events = Drain(subscription);
+
+        // Two full blocks of the 10-token prompt are cached; the block with its last token is computed again.
+        var reused = Assert.Single(events, e => e.Kind == EngineEventKind.PrefixReused);
+        Assert.Equal((repeat, 8, "prefix_cache"), (reused.RequestId, reused.Tokens, reused.Reason));
+        Assert.Equal(8, events.Single(e => e.Kind == EngineEventKind.Finished).Receipt!.CachedPromptTokens);
+        Assert.True(events.FindIndex(e => e.Kind == EngineEventKind.Admitted) < events.FindIndex(e => e.Kind == EngineEventKind.PrefixReused));
+    }
+
+    [Fact]
     public void UnderPreemption_EveryAllocatedBlockIsFreedOnce_AndThePreemptionNamesWhatItGaveBack()
     {
         // 6 blocks of 4 tokens; three requests that each grow to 6 blocks' worth: someone is preempted.
