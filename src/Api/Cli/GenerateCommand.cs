@@ -51,8 +51,7 @@ public static class GenerateCommand
             await Console.Error.WriteLineAsync($"generation failed: {result.Failed!.Code}: {result.Failed.Message}");
             return 1;
         }
-        catch (Exception exception) when (exception is ArgumentException or InvalidGenerationRequestException or IOException or InvalidDataException
-            || exception.GetType().Name.EndsWith("LoadException", StringComparison.Ordinal))
+        catch (Exception exception) when (CommandFailures.IsUserFacing(exception))
         {
             await Console.Error.WriteLineAsync($"error: {exception.Message}");
             return 1;

@@ -55,8 +55,7 @@ public static class PerplexityCommand
                 new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
             return 0;
         }
-        catch (Exception exception) when (exception is ArgumentException or InvalidGenerationRequestException or IOException or InvalidDataException
-            || exception.GetType().Name.EndsWith("LoadException", StringComparison.Ordinal))
+        catch (Exception exception) when (CommandFailures.IsUserFacing(exception))
         {
             await Console.Error.WriteLineAsync($"error: {exception.Message}");
             return 1;
