@@ -137,6 +137,38 @@ public sealed class OfficialSdkTests
         Assert.Contains(messagePart, failure.GetProperty("message").GetString());
     }
 
+    [NodeOpenAiSdkFact]
+    public async Task NodeSdk_NChoices_StreamedAndNot_EqualSingleRunsWithTheirSeeds_AndLogprobsArrive()
+    {
+        // The built-in demo model and the real engine: choice i of n samples with seed + i.
+        await using var app = TestApp.CreateReal(new Dictionary<string, string?>());
+        var baseUrl = TestApp.StartKestrel(app);
+        using (var http = new HttpClient { BaseAddress = new Uri(baseUrl) })
+        {
+            await RealModelTests.WaitUntilReadyAsync(http);
+        }
+
+        var seen = await RunNodeSdkAsync(baseUrl + "/v1", "no-key", "sampling");
+
+        var choices = seen.GetProperty("choices").EnumerateArray().ToList();
+        Assert.Equal(3, choices.Count);
+        var texts = choices.Select(c => c.GetProperty("text").GetString()).ToList();
+        Assert.Equal(texts, seen.GetProperty("streamed").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal(texts, seen.GetProperty("alone").EnumerateArray().Select(t => t.GetString()));
+        Assert.True(texts.Distinct().Count() > 1, $"three seeds gave one text: {texts[0]}");
+        Assert.All(choices, c => Assert.Equal(8, c.GetProperty("tokens").GetInt32()));
+        Assert.All(choices, c => Assert.All(c.GetProperty("tops").EnumerateArray(), n => Assert.Equal(2, n.GetInt32())));
+        Assert.All(choices, c => Assert.All(c.GetProperty("logprobs").EnumerateArray(), l => Assert.True(l.GetDouble() <= 0)));
+        // The prompt is computed once for the three choices, and counted once.
+        var usage = seen.GetProperty("usage");
+        Assert.Equal(24, usage.GetProperty("completion_tokens").GetInt32());
+        var chatLogprobs = seen.GetProperty("chatLogprobs").EnumerateArray().ToList();
+        Assert.Equal(5, chatLogprobs.Count);
+        Assert.All(chatLogprobs, t => Assert.Equal(3, t.GetProperty("tops").GetInt32()));
+        Assert.Equal(seen.GetProperty("chatText").GetString(),
+            string.Concat(chatLogprobs.Select(t => System.Text.Encoding.UTF8.GetString(t.GetProperty("bytes").EnumerateArray().Select(b => (byte)b.GetInt32()).ToArray()))));
+    }
+
     private static async Task<JsonElement> RunNodeSdkAsync(params string[] arguments)
     {
         var script = Path.Combine(ServiceProcess.RepositoryRoot, "tests", "reference", "openai-sdk-check.mjs");

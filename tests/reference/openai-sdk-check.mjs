@@ -1,7 +1,8 @@
 // The official OpenAI Node SDK against a running service: every call a user would make first, and how errors reach the
 // SDK's exceptions. Prints one JSON object of what the SDK saw; the xunit test asserts on it.
-// Usage: node openai-sdk-check.mjs <baseURL ending in /v1> <apiKey> [stream-failure]
-// (stream-failure: only a chat stream whose engine fails mid-way, to see the SSE error event reach the SDK.)
+// Usage: node openai-sdk-check.mjs <baseURL ending in /v1> <apiKey> [stream-failure|sampling]
+// (stream-failure: only a chat stream whose engine fails mid-way, to see the SSE error event reach the SDK.
+//  sampling: n choices streamed and not, n=1 runs with each choice's seed, and logprobs, against a real engine.)
 import OpenAI from 'openai';
 
 const [baseURL, apiKey, mode] = process.argv.slice(2);
@@ -34,6 +35,32 @@ if (mode === 'stream-failure') {
     }
   });
   out.receivedBeforeFailure = received.join('');
+  process.stdout.write(JSON.stringify(out));
+  process.exit(0);
+}
+if (mode === 'sampling') {
+  const id = (await client.models.list()).data[0].id;
+  const ask = { model: id, prompt: 'Once upon a time', max_tokens: 8, temperature: 0.9, seed: 7 };
+  const whole = await client.completions.create({ ...ask, n: 3, logprobs: 2 });
+  out.choices = whole.choices.sort((a, b) => a.index - b.index).map(c => ({ text: c.text, tokens: c.logprobs?.tokens?.length ?? 0,
+    tops: (c.logprobs?.top_logprobs ?? []).map(t => Object.keys(t).length), logprobs: c.logprobs?.token_logprobs ?? [] }));
+  out.usage = whole.usage;
+  const streamed = ['', '', ''];
+  for await (const chunk of await client.completions.create({ ...ask, n: 3, stream: true })) {
+    for (const c of chunk.choices) {
+      streamed[c.index] += c.text ?? '';
+    }
+  }
+  out.streamed = streamed;
+  out.alone = [];
+  for (let i = 0; i < 3; i++) {
+    out.alone.push((await client.completions.create({ ...ask, seed: 7 + i })).choices[0].text);
+  }
+  const chat = await client.chat.completions.create({ model: id, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 5,
+    temperature: 0, logprobs: true, top_logprobs: 3 });
+  out.chatText = chat.choices[0].message.content;
+  out.chatLogprobs = chat.choices[0].logprobs.content.map(t => ({ token: t.token, logprob: t.logprob, tops: t.top_logprobs.length,
+    bytes: t.bytes }));
   process.stdout.write(JSON.stringify(out));
   process.exit(0);
 }
