@@ -109,14 +109,14 @@ public sealed class TenantIsolationTests(TwoKeyEngineServer server) : IClassFixt
         await CreateSessionAsync(a, "observed-rule");
         var sessionBlocks = (await Json.ReadAsync(await a.GetAsync("/v1/sessions/observed-rule"))).GetProperty("blocks").GetInt32();
 
-        // The map is rebuilt a few times a second from the engine thread: wait (bounded) until it lists A's session.
+        // The map is rebuilt a few times a second from the engine thread: poll it (bounded) until it lists A's session.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        List<string> forA;
-        do
+        var forA = await SessionOwnersAsync(a);
+        while (!forA.Contains("observed-rule") && DateTime.UtcNow < deadline)
         {
+            await Task.Delay(50);
             forA = await SessionOwnersAsync(a);
         }
-        while (!forA.Contains("observed-rule") && DateTime.UtcNow < deadline && await Task.Delay(50).ContinueWith(_ => true));
         var forB = await SessionOwnersAsync(b);
 
         Assert.Contains("observed-rule", forA);
