@@ -12,9 +12,11 @@ FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_TAG} AS build
 ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 \
     DOTNET_NOLOGO=1 \
     GQA_SKIP_DEPLOY_TESTS=1
-# binutils: `strip` for docker/trim-natives.sh --strip.
+# binutils: `strip` for docker/trim-natives.sh --strip; gcc + libc6-dev: the project's own CPU kernels
+# (scripts/build-kernels.sh, run by the build; the library picks its AVX-512/AVX2 paths at run time, so the image
+# built on one CPU runs on any x86-64).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends binutils \
+ && apt-get install -y --no-install-recommends binutils gcc libc6-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

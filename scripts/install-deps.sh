@@ -20,6 +20,8 @@ command -v curl >/dev/null || packages+=(curl)
 command -v strip >/dev/null || packages+=(binutils)
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
+# The project's own CPU kernels (scripts/build-kernels.sh, run by the build): a C compiler and libc headers.
+command -v cc >/dev/null || packages+=(gcc libc6-dev)
 # tests/swagger: the Swagger page checked in a real headless browser (driven by npm playwright-core).
 [[ -x /usr/bin/chromium ]] || packages+=(chromium)
 if ((${#packages[@]} > 0)); then

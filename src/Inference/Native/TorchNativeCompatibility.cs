@@ -143,6 +143,18 @@ public static class TorchNativeCompatibility
             name is LibraryName or LibraryFileName ? _patchedHandle : IntPtr.Zero);
     }
 
+    /// <summary>
+    /// The address of one of LibTorchSharp's exports, from the very library TorchSharp loaded (the patched copy where one
+    /// is used), for the few calls TorchSharp does not expose. Call after TorchSharp has loaded its natives.
+    /// </summary>
+    public static IntPtr TorchSharpExport(string symbol)
+    {
+        var handle = _patchedHandle != IntPtr.Zero
+            ? _patchedHandle
+            : System.Runtime.InteropServices.NativeLibrary.Load(LibraryName, typeof(TorchSharp.torch).Assembly, null);
+        return System.Runtime.InteropServices.NativeLibrary.GetExport(handle, symbol);
+    }
+
     private static string? LoadedLibStdCxxPath()
     {
         try

@@ -1,0 +1,33 @@
+using System.Runtime.InteropServices;
+
+namespace GqaService.Inference.Kernels;
+
+/// <summary>
+/// The C entry points of libgqakernels.so (Kernels/Native/gqa_kernels.h), one to one. Only <see cref="NativeKernels"/>
+/// calls these: it checks shapes, dtypes and contiguity first, which the C side trusts.
+/// </summary>
+internal static unsafe partial class NativeKernelInterop
+{
+    public const string LibraryName = "gqakernels";
+
+    /// <summary>The ABI this assembly was written against (GQA_KERNELS_ABI); a library reporting another is not used.</summary>
+    public const int ExpectedAbi = 1;
+
+    [LibraryImport(LibraryName, EntryPoint = "gqa_kernels_abi")]
+    public static partial int KernelsAbi();
+
+    [LibraryImport(LibraryName, EntryPoint = "gqa_cpu_features")]
+    public static partial int CpuFeatures();
+
+    [LibraryImport(LibraryName, EntryPoint = "gqa_set_threads")]
+    public static partial void SetThreads(int threads);
+
+    [LibraryImport(LibraryName, EntryPoint = "gqa_threads")]
+    public static partial int Threads();
+
+    [LibraryImport(LibraryName, EntryPoint = "gqa_set_spin_microseconds")]
+    public static partial void SetSpinMicroseconds(int microseconds);
+
+    [LibraryImport(LibraryName, EntryPoint = "gqa_linear")]
+    public static partial int Linear(float* x, long m, long k, void* w, int wDtype, long n, float* bias, float* y, int accumulate);
+}
