@@ -103,6 +103,12 @@ public sealed class EngineOptions
     /// </summary>
     public bool? StepSpans { get; set; }
 
+    /// <summary>
+    /// Use the project's own CPU kernels (libgqakernels.so, <see cref="Kernels.NativeKernels"/>) where they serve the case;
+    /// false runs every operation in libtorch, the reference path the kernels are tested against.
+    /// </summary>
+    public bool NativeKernels { get; set; } = true;
+
     /// <summary>Intra-op threads for libtorch; 0 chooses: one for small models (dim &lt; 512), every core otherwise.</summary>
     [Range(0, 1024)]
     public int TorchThreads { get; set; }

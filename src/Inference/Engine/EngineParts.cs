@@ -1,3 +1,4 @@
+using GqaService.Inference.Kernels;
 using GqaService.Inference.KvCache;
 using GqaService.Inference.Limits;
 using GqaService.Inference.Loading;
@@ -9,10 +10,10 @@ namespace GqaService.Inference.Engine;
 /// <summary>Everything the engine thread owns, wired once after the model loads. Disposing it frees the weights and the KV pool.</summary>
 internal sealed class EngineParts : IDisposable
 {
-    public EngineParts(LoadedModel model, EngineOptions options, TimeProvider time, SessionLeases leases)
+    public EngineParts(LoadedModel model, EngineOptions options, TimeProvider time, SessionLeases leases, NativeKernels? kernels)
     {
         Config = model.Weights.Config;
-        Decoder = new TransformerDecoder(model.Weights);
+        Decoder = new TransformerDecoder(model.Weights, kernels);
         BlockSize = options.BlockSize;
         var layout = KvLayout.For(Config, options);
         var blocks = KvBudget.Blocks(layout, options, ServingLimits.EffectiveContext(Config.MaxContext, options.MaxContext));

@@ -219,7 +219,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
                 _options.KvHeads);
             _logger.LogInformation("Model loaded in {Seconds:F2} s: {WeightBytes} bytes of weights in {WeightDtype}; process resident set {ResidentBytes} bytes",
                 progress.Elapsed.TotalSeconds, loaded.Weights.Bytes, loaded.Description.ComputePrecision, Environment.WorkingSet);
-            parts = new EngineParts(loaded, _options, _time, _sessionLeases);
+            parts = new EngineParts(loaded, _options, _time, _sessionLeases, LoadKernels(loaded.Weights.Config));
             _model = loaded.Description;
             _tokenizer = loaded.Tokenizer;
             _limits = parts.Limits;
@@ -287,6 +287,19 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
                 timing.Rows, timing.F32Milliseconds, timing.Bf16Milliseconds, timing.Speedup);
         }
         return choice.Dtype;
+    }
+
+    /// <summary>The project's own kernels, unless Inference:NativeKernels is off or the library cannot load (then libtorch does all).</summary>
+    private Kernels.NativeKernels? LoadKernels(Model.ModelConfig config)
+    {
+        if (!_options.NativeKernels)
+        {
+            _logger.LogInformation("Native kernels off (Inference:NativeKernels = false): libtorch runs every operation");
+            return null;
+        }
+        var kernels = Kernels.NativeKernels.TryLoad(IntraOpThreads(_options, config), Kernels.NativeKernels.DefaultSpinMicroseconds, out var reason);
+        _logger.LogInformation("Native kernels: {Outcome}", reason);
+        return kernels;
     }
 
     /// <summary>

@@ -16,6 +16,9 @@ public sealed class NativeKernels
         Threads = threads;
     }
 
+    /// <summary>Idle workers spin this long after a kernel before they sleep: a step's kernels follow each other closely.</summary>
+    public const int DefaultSpinMicroseconds = 200;
+
     public NativeCpuFeatures Features { get; }
 
     /// <summary>Threads a kernel runs on, the calling thread included.</summary>

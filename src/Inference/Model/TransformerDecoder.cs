@@ -1,3 +1,4 @@
+using GqaService.Inference.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -18,10 +19,13 @@ public sealed class TransformerDecoder : IDisposable
     private readonly ScalarType _linearDtype;
     private readonly bool _narrow;
     private readonly Scalar _one = 1.ToScalar();
+    private readonly NativeKernels? _kernels;
 
-    public TransformerDecoder(ModelWeights weights)
+    /// <param name="kernels">The project's own kernels, used where they serve the case; null runs everything in libtorch.</param>
+    public TransformerDecoder(ModelWeights weights, NativeKernels? kernels = null)
     {
         _weights = weights;
+        _kernels = kernels;
         _rope = new RotaryEmbedding(weights.Config);
         _norm = new RmsNorm(weights.Config.NormEps);
         _linearDtype = weights.LinearDtype;
