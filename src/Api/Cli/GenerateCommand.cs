@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text.Json;
 using GqaService.Inference.Engine;
 using GqaService.Inference.Sampling;
-using Microsoft.Extensions.Options;
 
 namespace GqaService.Api.Cli;
 
@@ -21,16 +20,11 @@ public static class GenerateCommand
         return command;
     }
 
-    public static async Task<int> RunAsync(GenerateArguments parsed)
+    public static Task<int> RunAsync(GenerateArguments parsed)
     {
         var options = new EngineOptions { ModelPath = parsed.ModelPath, TokenizerPath = parsed.TokenizerPath, KvHeads = parsed.KvHeads, MaxSequencesPerStep = 1, MaxBatchedTokens = 1024, PrefillChunkSize = 1024, RequestTimeoutSeconds = 0 };
-        using var loggerFactory = LoggerFactory.Create(logging => logging
-            .AddSimpleConsole(console => console.SingleLine = true)
-            .AddFilter(level => level >= (Environment.GetEnvironmentVariable("GQA_VERBOSE") == "1" ? LogLevel.Debug : LogLevel.Warning)));
-        using var engine = new InferenceEngine(Options.Create(options), loggerFactory.CreateLogger<InferenceEngine>());
-        try
+        return OfflineEngineRun.RunAsync(options, async engine =>
         {
-            await engine.StartAsync();
             var prompt = parsed.PromptIds ?? (engine.Tokenizer ?? throw new ArgumentException("--prompt needs a tokenizer; this model has none (use --prompt-ids)."))
                 .Encode(parsed.PromptText!, addBos: true);
             var request = new GenerationRequest
@@ -50,16 +44,7 @@ public static class GenerateCommand
             }
             await Console.Error.WriteLineAsync($"generation failed: {result.Failed!.Code}: {result.Failed.Message}");
             return 1;
-        }
-        catch (Exception exception) when (CommandFailures.IsUserFacing(exception))
-        {
-            await Console.Error.WriteLineAsync($"error: {exception.Message}");
-            return 1;
-        }
-        finally
-        {
-            await engine.StopAsync();
-        }
+        });
     }
 
     private static void Print(InferenceEngine engine, IReadOnlyList<int> prompt, GenerationResult result, GenerationFinished finished)

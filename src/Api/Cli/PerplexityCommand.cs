@@ -4,7 +4,6 @@ using GqaService.Api.Endpoints;
 using GqaService.Inference.Engine;
 using GqaService.Inference.Limits;
 using GqaService.Inference.Perplexity;
-using Microsoft.Extensions.Options;
 
 namespace GqaService.Api.Cli;
 
@@ -25,20 +24,15 @@ public static class PerplexityCommand
         return command;
     }
 
-    public static async Task<int> RunAsync(PerplexityArguments parsed)
+    public static Task<int> RunAsync(PerplexityArguments parsed)
     {
         var options = new EngineOptions
         {
             ModelPath = parsed.ModelPath, TokenizerPath = parsed.TokenizerPath, KvHeads = parsed.KvHeads, MaxContext = parsed.MaxContext,
             MaxSequencesPerStep = PerplexityRunner.WindowsInFlight, MaxBatchedTokens = 2048, PrefillChunkSize = 1024, RequestTimeoutSeconds = 0,
         };
-        using var loggerFactory = LoggerFactory.Create(logging => logging
-            .AddSimpleConsole(console => console.SingleLine = true)
-            .AddFilter(level => level >= (Environment.GetEnvironmentVariable("GQA_VERBOSE") == "1" ? LogLevel.Debug : LogLevel.Warning)));
-        using var engine = new InferenceEngine(Options.Create(options), loggerFactory.CreateLogger<InferenceEngine>());
-        try
+        return OfflineEngineRun.RunAsync(options, async engine =>
         {
-            await engine.StartAsync();
             var tokens = parsed.TokenIds ?? (engine.Tokenizer ?? throw new ArgumentException("--text-file needs a tokenizer; this model has none (use --token-ids)."))
                 .Encode(await File.ReadAllTextAsync(parsed.TextFile!), addBos: true);
             if (GenerationRequestValidator.ValidatePerplexity(tokens, parsed.Stride, engine.Limits) is { Count: > 0 } errors)
@@ -54,15 +48,6 @@ public static class PerplexityCommand
             Console.WriteLine(JsonSerializer.Serialize(PerplexityEndpoints.ToResponse(engine.Model, outcome.Result!),
                 new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
             return 0;
-        }
-        catch (Exception exception) when (CommandFailures.IsUserFacing(exception))
-        {
-            await Console.Error.WriteLineAsync($"error: {exception.Message}");
-            return 1;
-        }
-        finally
-        {
-            await engine.StopAsync();
-        }
+        });
     }
 }
