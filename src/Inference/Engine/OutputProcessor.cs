@@ -77,7 +77,9 @@ internal sealed class OutputProcessor(RequestRegistry requests, EngineMetrics me
         }
         foreach (var row in sampling.Rows.Distinct())
         {
-            requests.Of(batch.Work[row].Sequence).ParkedChoices.Clear();
+            var leader = requests.Of(batch.Work[row].Sequence);
+            leader.ParkedChoices.Clear();
+            leader.Sequence.PendingForks = 0;
         }
         for (var i = 0; i < sampling.Count; i++)
         {

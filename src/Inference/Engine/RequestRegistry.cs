@@ -78,6 +78,7 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
         request.Deadline = sequence.Request.Deadline
             ?? (settings.RequestTimeout > TimeSpan.Zero ? sequence.SubmittedAt + settings.RequestTimeout : null);
         metrics.RecordAdmission(prompt.Count);
+        sequence.PendingForks = request.ParkedChoices.Count;
         _active.Add(request.Id, request);
         foreach (var choice in request.ParkedChoices)
         {
@@ -202,6 +203,7 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
     {
         var parked = leader.ParkedChoices.Where(IsActive).ToList();
         leader.ParkedChoices.Clear();
+        leader.Sequence.PendingForks = 0;
         return parked;
     }
 

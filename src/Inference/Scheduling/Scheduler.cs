@@ -167,7 +167,9 @@ public sealed class Scheduler(SchedulerLimits limits, BlockAllocator allocator, 
     private bool FitsPredictedDemand(Sequence sequence)
     {
         var expectedOutput = (int)Math.Ceiling(_meanOutputTokens < 0 ? sequence.Request.MaxTokens : Math.Min(sequence.Request.MaxTokens, _meanOutputTokens));
-        var needed = sequence.Kv!.BlocksNeededFor(sequence.PendingCount + expectedOutput);
+        var needed = sequence.Kv!.BlocksNeededFor(sequence.PendingCount + expectedOutput)
+            // Each fork shares the prompt's full blocks, copies the partial last one and grows its own output.
+            + sequence.PendingForks * (1 + (expectedOutput + limits.BlockSize - 1) / limits.BlockSize);
         // Every running sequence may need one more block next step. Evicting moves blocks from evictable to free, so the sum
         // stays right as the step evicts.
         _evictableThisStep ??= sessions.EvictableBlocks();

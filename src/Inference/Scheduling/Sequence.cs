@@ -36,6 +36,11 @@ public sealed class Sequence(GenerationRequest request, long arrivalOrder, DateT
     public int LastPreemptionTokens { get; set; }
     public int PeakBlocks { get; set; }
     public int BlocksAllocated { get; set; }
+    /// <summary>
+    /// Choices that will fork from this sequence's prompt once it is computed (n - 1 for a request with n choices, until
+    /// they fork): each will need blocks of its own for its output, which admission counts before starting the prompt.
+    /// </summary>
+    public int PendingForks { get; set; }
     /// <summary>Blocks this sequence took by forking another choice's prompt (shared, not allocated).</summary>
     public int ForkedBlocks { get; set; }
     /// <summary>The traced steps that computed for it (when step spans are on), for its request span to link to.</summary>

@@ -30,6 +30,29 @@ public sealed class SchedulerTests
     }
 
     [Fact]
+    public void AdmissionCountsTheOutputsOfChoicesThatWillFork()
+    {
+        // 16 blocks of 4 tokens. A runs first. R's prompt (4) and output (16) alone need 5 blocks, which A leaves free;
+        // with its two forks (each a copy of the partial block plus 4 blocks of output) R needs 15, which it does not.
+        using var engine = new StepCoreFixture(totalBlocks: 16, blockSize: 4);
+        var a = engine.Submit(promptLength: 4, maxTokens: 8);
+        var r = engine.SubmitChoices("r", promptLength: 4, maxTokens: 16, choices: 3);
+
+        var whileARuns = new List<RecordedStep>();
+        while (!engine.Completed.Contains(a))
+        {
+            whileARuns.Add(engine.Step()!);
+        }
+        engine.RunToCompletion();
+
+        Assert.NotEmpty(whileARuns);
+        Assert.All(whileARuns, s => Assert.DoesNotContain(s.Work, w => w.RequestId == "r"));
+        Assert.All(r, id => Assert.Equal(16, engine.Events(id).OfType<TokenGenerated>().Count()));
+        Assert.All(r, id => Assert.Equal(0, engine.SequenceOf(id).Preemptions));
+        Assert.Equal(0, engine.Allocator.UsedBlocks);
+    }
+
+    [Fact]
     public void OutOfBlocks_TheNewestRunningSequenceIsPreemptedFirst_AndRecomputedLater()
     {
         // 6 blocks of 4 tokens; three requests of 4 prompt tokens each grow a block every 4 tokens.
