@@ -47,7 +47,6 @@ public sealed record StartupSummary
         var model = engine.Model;
         var config = model.Config;
         var memory = engine.GetMemorySnapshot();
-        var context = engineOptions.MaxContext > 0 ? Math.Min(engineOptions.MaxContext, config.MaxContext) : config.MaxContext;
         return new StartupSummary
         {
             ModelId = model.Id,
@@ -62,7 +61,7 @@ public sealed record StartupSummary
                 : engineOptions.TokenizerPath ?? $"beside the weights ({Inference.Loading.ModelLoader.TokenizerFileName})",
             ChatTemplateSource = model.ChatTemplateOrigin ?? "plain",
             EosTokenIds = [.. model.EosTokenIds],
-            Context = context,
+            Context = engine.Limits.ContextTokens, // the engine's limits own the served context
             ModelContext = config.MaxContext,
             KvBlocks = memory.BlocksTotal,
             KvBlockSize = memory.BlockSize,
