@@ -54,13 +54,13 @@ public sealed class OperatorLogTests
     public async Task StartupSummary_IsOneBlockNamingTheModelPoolAndSecurity_WithoutTheKeys()
     {
         const string key = "sk-never-logged-4711";
-        var engine = new FakeInferenceEngine();
+        // The engine owns the served context (its limits apply Inference:MaxContext); the summary reports what it says.
+        var engine = new FakeInferenceEngine { Options = { MaxContext = 48 } };
         var recorder = new RecordingLogger<StartupSummaryService>();
         await using var app = WithLogger(TestApp.Create(engine, new Dictionary<string, string?>
         {
             ["Api:ApiKeys:0"] = key,
             ["Api:RateLimit:PermitsPerMinute"] = "60",
-            ["Inference:MaxContext"] = "48",
         }), recorder);
         using var client = app.CreateClient();
 
