@@ -22,8 +22,11 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     private readonly Task _stderrPump;
     private Uri? _baseAddress;
 
-    /// <summary>How long a start (or a failure to start) may take: libtorch loading on a loaded 2-core machine.</summary>
-    public static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(120);
+    /// <summary>
+    /// How long a start (or a failure to start) may take: libtorch loading on a loaded 2-core machine. 120 s was exceeded at
+    /// load average 60-80 (a start took up to 2.5 min there); the bound only matters when a start hangs.
+    /// </summary>
+    public static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(240);
 
     private ServerProcess(Process process)
     {

@@ -7,7 +7,8 @@ namespace GqaService.Api.Tests.Support;
 /// <summary>The service run as a real process (<c>dotnet GqaService.Api.dll ...</c>), the way an operator runs it.</summary>
 internal sealed partial class ServiceProcess : IAsyncDisposable
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(180);
+    /// <summary>The same bound as <see cref="ServerProcess.StartupTimeout"/>: only a hung start ever waits this long.</summary>
+    private static readonly TimeSpan Patience = ServerProcess.StartupTimeout;
 
     private readonly Process _process;
     private readonly StringBuilder _stdout = new();
