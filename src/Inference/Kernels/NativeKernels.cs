@@ -77,4 +77,65 @@ public sealed class NativeKernels
         return NativeKernelInterop.Linear((float*)TensorMemory.Address(input), m, k, TensorMemory.Address(weight), (int)weight.dtype, n,
             biasAddress, (float*)TensorMemory.Address(output), accumulate ? 1 : 0) == 0;
     }
+
+    /// <summary>The widest query group (group size * head_dim) the decode-attention kernel's stack buffers hold.</summary>
+    public const int MaxDecodeAttentionGroupWidth = 8192;
+
+    /// <summary>Whether <see cref="TryDecodeAttention"/> serves K/V of <paramref name="kvDtype"/> for this head layout.</summary>
+    public bool SupportsDecodeAttention(ScalarType kvDtype, int heads, int kvHeads, int headDim) =>
+        kvDtype is ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16
+        && kvHeads > 0 && headDim > 0 && heads % kvHeads == 0 && (long)(heads / kvHeads) * headDim <= MaxDecodeAttentionGroupWidth;
+
+    /// <summary>
+    /// Attention of one new token per sequence over its context, read in place from a KV pool layer (no gathered copy).
+    /// Sequence i's query is row <paramref name="rows"/>[i] of <paramref name="q"/> ([N, H, Dh] float32; each row's H*Dh
+    /// elements dense, rows may be strided, as a narrow of the fused Q/K projection is); its context is the pool slots
+    /// <paramref name="slots"/>[<paramref name="slotOffsets"/>[i] .. + <paramref name="lengths"/>[i]). keys and values:
+    /// [slots, Hkv, Dh] float32, bfloat16 or float16, contiguous; query head h reads K/V head h / (H / Hkv). Writes
+    /// softmax(q·k / sqrt(Dh))·v to row <paramref name="rows"/>[i] of <paramref name="output"/> ([N, H*Dh] float32,
+    /// contiguous); other rows are untouched. False (nothing written) when this library cannot serve the case.
+    /// <paramref name="portableOnly"/> skips the vector paths (tests compare both).
+    /// </summary>
+    public unsafe bool TryDecodeAttention(Tensor q, Tensor keys, Tensor values, ReadOnlySpan<int> rows, ReadOnlySpan<int> slots,
+        ReadOnlySpan<int> slotOffsets, ReadOnlySpan<int> lengths, Tensor output, bool portableOnly = false)
+    {
+        if (q.dtype != ScalarType.Float32 || output.dtype != ScalarType.Float32 || q.dim() != 3 || keys.dim() != 3 || output.dim() != 2
+            || keys.dtype != values.dtype || !keys.is_contiguous() || !values.is_contiguous() || !output.is_contiguous())
+        {
+            return false;
+        }
+        long n = q.shape[0], heads = q.shape[1], headDim = q.shape[2], poolSlots = keys.shape[0], kvHeads = keys.shape[1];
+        if (q.stride(2) != 1 || q.stride(1) != headDim || !SupportsDecodeAttention(keys.dtype, (int)heads, (int)kvHeads, (int)headDim))
+        {
+            return false;
+        }
+        if (keys.shape[2] != headDim || !values.shape.SequenceEqual(keys.shape) || output.shape[0] != n || output.shape[1] != heads * headDim)
+        {
+            throw new ArgumentException($"decode attention shapes disagree: q [{string.Join(", ", q.shape)}], keys [{string.Join(", ", keys.shape)}], "
+                + $"values [{string.Join(", ", values.shape)}], output [{string.Join(", ", output.shape)}].");
+        }
+        var batch = rows.Length;
+        if (slotOffsets.Length != batch || lengths.Length != batch || rows.IndexOfAnyExceptInRange(0, (int)n - 1) >= 0
+            || lengths.IndexOfAnyExceptInRange(0, int.MaxValue) >= 0 || slots.IndexOfAnyExceptInRange(0, (int)Math.Min(poolSlots - 1, int.MaxValue)) >= 0)
+        {
+            throw new ArgumentException("decode attention: rows, slot offsets and lengths need one entry per sequence, rows within q, slots within the pool.");
+        }
+        for (var i = 0; i < batch; i++)
+        {
+            if (slotOffsets[i] < 0 || (long)slotOffsets[i] + lengths[i] > slots.Length)
+            {
+                throw new ArgumentException($"decode attention: sequence {i}'s slots [{slotOffsets[i]}, +{lengths[i]}) run past the {slots.Length} given.");
+            }
+        }
+        if (batch == 0)
+        {
+            return true;
+        }
+        fixed (int* rowsAddress = rows, slotsAddress = slots, offsetsAddress = slotOffsets, lengthsAddress = lengths)
+        {
+            return NativeKernelInterop.DecodeAttention((float*)TensorMemory.AddressOfRows(q), q.stride(0), rowsAddress, batch, heads, kvHeads, headDim,
+                TensorMemory.Address(keys), TensorMemory.Address(values), (int)keys.dtype, slotsAddress, offsetsAddress, lengthsAddress,
+                (float*)TensorMemory.Address(output), heads * headDim, portableOnly ? 1 : 0) == 0;
+        }
+    }
 }

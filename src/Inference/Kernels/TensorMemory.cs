@@ -26,4 +26,27 @@ internal static unsafe class TensorMemory
         }
         return address;
     }
+
+    /// <summary>
+    /// The address of element 0 of a tensor whose rows (dimension 0) may be strided but whose every row is dense (each
+    /// dimension after the first is contiguous within the row): a narrow of a wider projection's columns, for example.
+    /// </summary>
+    public static void* AddressOfRows(Tensor tensor)
+    {
+        var expected = 1L;
+        for (var dimension = (int)tensor.dim() - 1; dimension >= 1; dimension--)
+        {
+            if (tensor.shape[dimension] != 1 && tensor.stride(dimension) != expected)
+            {
+                throw new ArgumentException("native kernels read tensors whose rows are dense only.", nameof(tensor));
+            }
+            expected *= tensor.shape[dimension];
+        }
+        var address = DataPointer(tensor.Handle);
+        if (address == null && tensor.numel() > 0)
+        {
+            throw new InvalidOperationException("libtorch returned no data pointer for a non-empty tensor.");
+        }
+        return address;
+    }
 }

@@ -3,9 +3,9 @@ using static TorchSharp.torch;
 namespace GqaService.Inference.Model;
 
 /// <summary>
-/// The index and mask tensors one step's attention needs, built once per step and shared by every layer.
-/// Single-token (decode) sequences are attended together, padded to the longest context; multi-token (prefill) sequences
-/// one at a time with a causal mask, so a long prompt never pads the decode batch.
+/// What one step's attention needs, built once per step and shared by every layer. Single-token (decode) sequences are
+/// attended together (their slot lists as integers: see <see cref="DecodeAttentionGroup"/>); multi-token (prefill)
+/// sequences one at a time with a causal mask, so a long prompt never pads the decode batch.
 /// </summary>
 internal sealed class AttentionPlan
 {
@@ -24,24 +24,21 @@ internal sealed class AttentionPlan
     private static DecodeAttentionGroup BuildDecode(List<SequenceSpan> spans, int batchTokens)
     {
         var b = spans.Count;
-        var maxContext = spans.Max(s => s.ContextLength);
-        var slots = new long[b * maxContext];
-        var mask = new bool[b * maxContext];
-        var rows = new long[b];
+        var rows = new int[b];
+        var offsets = new int[b];
+        var lengths = new int[b];
+        var slots = new int[spans.Sum(s => s.ContextLength)];
+        var next = 0;
         for (var i = 0; i < b; i++)
         {
             var span = spans[i];
             rows[i] = span.FirstToken;
-            for (var j = 0; j < maxContext; j++)
-            {
-                var inside = j < span.ContextLength;
-                slots[i * maxContext + j] = span.ContextSlots[inside ? j : 0];
-                mask[i * maxContext + j] = inside;
-            }
+            offsets[i] = next;
+            lengths[i] = span.ContextLength;
+            span.ContextSlots.CopyTo(slots, next);
+            next += span.ContextLength;
         }
-        var wholeBatch = b == batchTokens;
-        var padded = spans.Any(s => s.ContextLength < maxContext);
-        return new DecodeAttentionGroup(tensor(rows), wholeBatch, tensor(slots, [b, maxContext]), padded ? tensor(mask, [b, 1, 1, maxContext]) : null, b, maxContext);
+        return new DecodeAttentionGroup(rows, b == batchTokens, slots, offsets, lengths, spans.Max(s => s.ContextLength));
     }
 
     private static Tensor LongTensor(int[] values) => tensor(Array.ConvertAll(values, v => (long)v));

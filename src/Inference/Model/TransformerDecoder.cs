@@ -47,7 +47,7 @@ public sealed class TransformerDecoder : IDisposable
         var writeSlots = input.WriteSlots;
         var angles = _rope.For(input.Positions);
         var plan = input.Plan;
-        var prefillMasks = GroupedQueryAttention.GroupedPrefillMasks(plan, config); // once per step, shared by every layer
+        var attentionTensors = GroupedQueryAttention.StepTensors(plan, config, _kernels, kv.Keys(0).dtype); // once per step, shared by every layer
         var x = Wide(_weights.TokenEmbedding.index_select(0, input.TokenIds)); // [N, D], float32: the residual stream
         for (var layer = 0; layer < config.NumLayers; layer++)
         {
@@ -65,7 +65,7 @@ public sealed class TransformerDecoder : IDisposable
             // The store may hold a narrower dtype than the activations (KvLayout); to_type is a no-op when they agree.
             keys.index_copy_(0, writeSlots, k.to_type(keys.dtype));
             values.index_copy_(0, writeSlots, v.to_type(values.dtype));
-            var attended = GroupedQueryAttention.Forward(q, keys, values, plan, prefillMasks, config); // [N, H*Dh]
+            var attended = GroupedQueryAttention.Forward(q, keys, values, plan, attentionTensors, config, _kernels); // [N, H*Dh]
             AddProjection(x, attended, w.OutputProjectionT);
             var gateUp = Linear(_norm.Apply(x, w.FeedForwardNorm), w.GateUpProjection, null); // [N, 2F]
             var hidden = F.silu(gateUp.narrow(1, 0, config.HiddenDim)).mul_(gateUp.narrow(1, config.HiddenDim, config.HiddenDim));

@@ -1,3 +1,4 @@
+using GqaService.Inference.Kernels;
 using GqaService.Inference.KvCache;
 using GqaService.Inference.Model;
 using GqaService.Inference.Tests.Model;
@@ -14,14 +15,19 @@ namespace GqaService.Inference.Tests.KvCache;
 public sealed class KvPoolPoisonTests
 {
     [Theory]
-    [InlineData(KvDtype.F32)]
-    [InlineData(KvDtype.Bf16)]
-    public void PoisonedPool_GivesTheSameLogitsAsAFreshOne(KvDtype dtype)
+    [InlineData(KvDtype.F32, false)]
+    [InlineData(KvDtype.Bf16, false)]
+    [InlineData(KvDtype.F32, true)]
+    [InlineData(KvDtype.Bf16, true)]
+    public void PoisonedPool_GivesTheSameLogitsAsAFreshOne(KvDtype dtype, bool nativeKernels)
     {
         using var scope = NewDisposeScope();
         using var mode = inference_mode();
         var config = RandomModels.Config(heads: 4, kvHeads: 2);
-        var decoder = new TransformerDecoder(RandomModels.Weights(config, seed: 23));
+        var kernels = nativeKernels
+            ? NativeKernels.TryLoad(threads: 2, spinMicroseconds: 50, out var reason) ?? throw new InvalidOperationException(reason)
+            : null;
+        var decoder = new TransformerDecoder(RandomModels.Weights(config, seed: 23), kernels);
         var layout = new KvLayout(config, dtype, blockSize: 4);
         using var poisoned = new KvPool(layout, totalBlocks: 32);
         using var nan = float.NaN.ToScalar();

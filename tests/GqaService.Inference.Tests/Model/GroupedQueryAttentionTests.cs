@@ -29,7 +29,7 @@ public class GroupedQueryAttentionTests
         var q = randn(batch.TokenIds.Length, heads, config.HeadDim);
 
         var plan = AttentionPlan.Build(batch);
-        var actual = GroupedQueryAttention.Forward(q, keys, values, plan, GroupedQueryAttention.GroupedPrefillMasks(plan, config), config);
+        var actual = GroupedQueryAttention.Forward(q, keys, values, plan, GroupedQueryAttention.StepTensors(plan, config, null, keys.dtype), config);
         var expected = Reference(q, keys, values, batch, config);
 
         AssertClose(expected, actual.to_type(ScalarType.Float64), 1e-5);
@@ -55,7 +55,7 @@ public class GroupedQueryAttentionTests
         var q = randn(batch.TokenIds.Length, 8, config.HeadDim);
 
         var plan = AttentionPlan.Build(batch);
-        var actual = GroupedQueryAttention.Forward(q, keys, values, plan, GroupedQueryAttention.GroupedPrefillMasks(plan, config), config);
+        var actual = GroupedQueryAttention.Forward(q, keys, values, plan, GroupedQueryAttention.StepTensors(plan, config, null, keys.dtype), config);
         var expected = Reference(q, keys, values, batch, config);
 
         Assert.Equal(ScalarType.Float32, actual.dtype);

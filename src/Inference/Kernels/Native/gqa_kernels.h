@@ -16,7 +16,7 @@
 #define GQA_API __attribute__((visibility("default")))
 
 /* Bumped whenever a signature changes, so a stale library is refused rather than called wrongly. */
-#define GQA_KERNELS_ABI 1
+#define GQA_KERNELS_ABI 2
 
 /* What the host can do (bits of gqa_cpu_features). */
 enum gqa_cpu_feature {
@@ -51,5 +51,20 @@ GQA_API void gqa_set_spin_microseconds(int microseconds);
  */
 GQA_API int gqa_linear(const float *x, int64_t m, int64_t k, const void *w, int w_dtype, int64_t n,
                        const float *bias, float *y, int accumulate);
+
+/*
+ * Attention of one new token per sequence over its cached context, read in place from a KV pool layer.
+ * For sequence i (of batch): its query heads are q[rows[i] * q_row_stride + h * head_dim ...] (float32, heads * head_dim
+ * contiguous); its context is slots[slot_offsets[i] .. slot_offsets[i] + lengths[i]), indices into keys/values
+ * ([slots, kv_heads, head_dim], kv_dtype GQA_F32, GQA_BF16 or GQA_F16). Query head h reads kv head h / (heads / kv_heads).
+ * Writes softmax(q k / sqrt(head_dim)) v, float32, to out[rows[i] * out_row_stride + h * head_dim ...]; other rows are
+ * untouched. portable_only != 0 skips the vector paths (tests compare both).
+ * Returns 0; -1 for an unsupported kv_dtype, -2 when heads is not a multiple of kv_heads or a group is wider than the
+ * kernel's stack buffers (group * head_dim > 8192); nothing is written then.
+ */
+GQA_API int gqa_decode_attention(const float *q, int64_t q_row_stride, const int32_t *rows, int64_t batch, int64_t heads,
+                                 int64_t kv_heads, int64_t head_dim, const void *keys, const void *values, int kv_dtype,
+                                 const int32_t *slots, const int32_t *slot_offsets, const int32_t *lengths, float *out,
+                                 int64_t out_row_stride, int portable_only);
 
 #endif
