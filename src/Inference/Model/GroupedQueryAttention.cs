@@ -22,7 +22,7 @@ internal static class GroupedQueryAttention
     {
         var decodeByKernel = kernels is not null && kernels.SupportsDecodeAttention(kvDtype, config.NumHeads, config.NumKvHeads, config.HeadDim);
         return new(plan.Prefills.Select(p => p.Mask.repeat(config.GroupSize, 1)).ToArray(),
-            plan.Decode is { } decode && !decodeByKernel ? DecodeAttentionTensors.From(decode) : null);
+            plan.Decode is { } decode && !decodeByKernel ? DecodeAttentionTensors.From(decode, kvDtype, config) : null);
     }
 
     /// <summary>
@@ -43,7 +43,7 @@ internal static class GroupedQueryAttention
             if (!byKernel)
             {
                 // Built once per step when the kernel was not expected to serve; if it declined anyway, this layer builds its own.
-                var tensors = stepTensors.Decode ?? DecodeAttentionTensors.From(decode);
+                var tensors = stepTensors.Decode ?? DecodeAttentionTensors.From(decode, keys.dtype, config);
                 var attended = AttendDecode(q, keys, values, decode, tensors, config);
                 if (decode.RowsAreWholeBatch)
                 {
@@ -68,11 +68,15 @@ internal static class GroupedQueryAttention
         var flatSlots = tensors.Slots.view(-1);
         // The group's query heads attend to their shared K/V head like G query positions would: [B, Hkv, G, Dh] against
         // [B, Hkv, L, Dh], in one fused kernel, with nothing repeated.
-        var k = Gather(keys, flatSlots, q.dtype).view(b, l, hkv, d).transpose(1, 2);    // [B, Hkv, L, Dh]
-        var v = Gather(values, flatSlots, q.dtype).view(b, l, hkv, d).transpose(1, 2);  // [B, Hkv, L, Dh]
+        var k = GatherInto(tensors.WideKeys, keys, flatSlots, q.dtype).view(b, l, hkv, d).transpose(1, 2);    // [B, Hkv, L, Dh]
+        var v = GatherInto(tensors.WideValues, values, flatSlots, q.dtype).view(b, l, hkv, d).transpose(1, 2);  // [B, Hkv, L, Dh]
         var attended = F.scaled_dot_product_attention(query, k, v, tensors.Mask);      // [B, Hkv, G, Dh]
         return attended.reshape(b, hkv * g * d);                                       // [B, H*Dh]
     }
+
+    /// <summary>The pool rows at <paramref name="slots"/>, widened into <paramref name="wide"/> when the step gave a buffer.</summary>
+    private static Tensor GatherInto(Tensor? wide, Tensor pool, Tensor slots, ScalarType dtype) =>
+        wide is null || wide.dtype != dtype ? Gather(pool, slots, dtype) : wide.copy_(pool.index_select(0, slots));
 
     /// <summary>The pool rows at <paramref name="slots"/>, widened to <paramref name="dtype"/>.</summary>
     private static Tensor Gather(Tensor pool, Tensor slots, ScalarType dtype) => pool.index_select(0, slots).to_type(dtype);
