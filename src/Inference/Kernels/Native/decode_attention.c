@@ -19,6 +19,12 @@
 
 /* Keys scored per softmax update: large enough to amortise the rescale, small enough to stay in L1 with the group. */
 #define KEY_BLOCK 64
+/* How many keys ahead of use a key row is prefetched. A sequence's slots are runs of a block's slots in block-table
+ * order, and one head's slice is a fraction of each row, so the hardware prefetchers see a strided, jumping stream:
+ * fetching well ahead is what keeps a long context from being bound by DRAM latency rather than bandwidth. */
+#ifndef KEY_PREFETCH_DISTANCE
+#define KEY_PREFETCH_DISTANCE 16
+#endif
 /* The largest group * head_dim the stack buffers are sized for (32 KiB of float32 accumulators per buffer). */
 #define MAX_GROUP_WIDTH 8192
 
@@ -191,8 +197,9 @@ AVX512_INLINE void attend_avx512(const decode_job *job, int sequence, int64_t kv
         /* Scores: each key row is read once for the whole group. V rows are prefetched meanwhile, for the pass below. */
         for (int64_t j = 0; j < n; j++) {
             const size_t base = bases[j];
-            if (j + 4 < n) {
-                const char *line = (const char *)job->keys + bases[j + 4] * element_size(dtype);
+            if (start + j + KEY_PREFETCH_DISTANCE < length) {
+                const size_t ahead = (size_t)slots[start + j + KEY_PREFETCH_DISTANCE] * row_elements + head_offset;
+                const char *line = (const char *)job->keys + ahead * element_size(dtype);
                 for (size_t byte = 0; byte < row_bytes; byte += 64) {
                     _mm_prefetch(line + byte, _MM_HINT_T0);
                 }
