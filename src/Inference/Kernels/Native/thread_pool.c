@@ -25,13 +25,14 @@ static struct {
     _Atomic int unacknowledged;  /* started workers that have not finished the current job */
     _Atomic int sleepers;
     _Atomic int spin_ns;
+    atomic_flag busy;            /* held by the caller whose job the workers run */
     int tasks;
     gqa_task_fn fn;
     void *context;
     int threads;                 /* caller included */
     int started;                 /* workers started so far */
     pthread_mutex_t start_lock;
-} pool = { .spin_ns = 200 * 1000, .threads = 1, .start_lock = PTHREAD_MUTEX_INITIALIZER };
+} pool = { .spin_ns = 200 * 1000, .busy = ATOMIC_FLAG_INIT, .threads = 1, .start_lock = PTHREAD_MUTEX_INITIALIZER };
 
 static int64_t now_ns(void)
 {
@@ -103,7 +104,9 @@ void gqa_parallel_for(int tasks, gqa_task_fn fn, void *context)
     if (tasks <= 0) {
         return;
     }
-    if (pool.threads <= 1 || tasks == 1) {
+    /* A second caller while the pool runs a job (tests run engines side by side) does its work alone rather than
+     * corrupt the job in flight. */
+    if (pool.threads <= 1 || tasks == 1 || atomic_flag_test_and_set_explicit(&pool.busy, memory_order_acquire)) {
         for (int t = 0; t < tasks; t++) {
             fn(context, t);
         }
@@ -125,6 +128,7 @@ void gqa_parallel_for(int tasks, gqa_task_fn fn, void *context)
     while (atomic_load_explicit(&pool.unacknowledged, memory_order_acquire) > 0) {
         cpu_relax();
     }
+    atomic_flag_clear_explicit(&pool.busy, memory_order_release);
 }
 
 void gqa_set_threads(int threads)
