@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using GqaService.Inference.Kernels;
 using GqaService.Inference.KvCache;
 using GqaService.Inference.Loading;
 using GqaService.Inference.Model;
@@ -9,7 +10,11 @@ using static TorchSharp.torch;
 
 namespace GqaService.Benchmarks;
 
-/// <summary>Times bare decoder steps (no engine, no scheduling): the floor under every figure the engine can reach.</summary>
+/// <summary>
+/// Times bare decoder steps (no engine, no scheduling): the floor under every figure the engine can reach.
+/// --native-kernels on|off (default on): the project's own kernels, as the engine's Inference:NativeKernels;
+/// --kernel-threads N (default: the libtorch threads) and --spin-us N (idle workers' spin before they sleep) tune them.
+/// </summary>
 internal static class StepBenchmark
 {
     public static Task<int> RunAsync(string[] args)
@@ -18,16 +23,24 @@ internal static class StepBenchmark
         OpenMpEnvironment.PreferPassiveWaiting();
         TorchNativeCompatibility.EnsureLoadable();
         var threads = arguments.Int("--threads", 0);
-        torch.set_num_threads(threads > 0 ? threads : Environment.ProcessorCount);
+        var torchThreads = threads > 0 ? threads : Environment.ProcessorCount;
+        torch.set_num_threads(torchThreads);
+        var kernels = (arguments.Text("--native-kernels") ?? "on") switch
+        {
+            "on" => LoadKernels(arguments.Int("--kernel-threads", torchThreads), arguments.Int("--spin-us", NativeKernels.DefaultSpinMicroseconds)),
+            "off" => null,
+            var other => throw new ArgumentException($"--native-kernels takes on or off, not '{other}'."),
+        };
+        Console.WriteLine($"libtorch threads {torchThreads}; native kernels {(kernels is null ? "off" : $"on, {kernels.Threads} threads")}; load average {File.ReadAllText("/proc/loadavg").Trim()}");
         using var mode = inference_mode();
         var requested = WeightDtypeChooser.Parse(arguments.Text("--weight-dtype") ?? "f32");
         using var loaded = ModelLoader.Load(arguments.Text("--model"), linearDtype: config =>
         {
-            var choice = WeightDtypeChooser.Choose(requested, config, CpuFeatures.Host);
+            var choice = WeightDtypeChooser.Choose(requested, config, CpuFeatures.Host, c => Bf16MatmulProbe.Measure(c, kernels));
             Console.WriteLine($"weights in {choice.Name}: {choice.Reason} {string.Join("; ", choice.Timings.Select(t => $"{t.Rows} rows f32 {t.F32Milliseconds:F3} ms bf16 {t.Bf16Milliseconds:F3} ms"))}");
             return choice.Dtype;
         });
-        var decoder = new TransformerDecoder(loaded.Weights);
+        var decoder = new TransformerDecoder(loaded.Weights, kernels);
         var context = arguments.Int("--context", 64);
         var iterations = arguments.Int("--iterations", 500);
         var kvDtype = KvLayout.ParseDtype(arguments.Text("--kv-dtype") ?? "f32");
@@ -44,6 +57,14 @@ internal static class StepBenchmark
             Console.WriteLine($"batch {batch,3} context {context} KV {pool.Layout.DtypeName}: {ms:F3} ms/step, {batch / ms * 1000:F0} tok/s");
         }
         return Task.FromResult(0);
+    }
+
+    private static NativeKernels LoadKernels(int threads, int spinMicroseconds)
+    {
+        var kernels = NativeKernels.TryLoad(threads, spinMicroseconds, out var reason)
+            ?? throw new InvalidOperationException($"--native-kernels on, but {reason}");
+        Console.WriteLine($"native kernels: {reason}; spin {spinMicroseconds} us");
+        return kernels;
     }
 
     private static void Step(TransformerDecoder decoder, ForwardBatch batch, KvPool pool)

@@ -22,7 +22,7 @@ public static class NativeLinearPolicy
     };
 
     // Measured (PLACEHOLDER: filled in below after the crossover runs).
-    private const int MaxRowsF32 = 64;
-    private const int MaxRowsBf16Dot = 64;
-    private const int MaxRowsWidened = 64;
+    private const int MaxRowsF32 = 128;
+    private const int MaxRowsBf16Dot = 128;
+    private const int MaxRowsWidened = 128;
 }
