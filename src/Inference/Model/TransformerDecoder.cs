@@ -92,7 +92,7 @@ public sealed class TransformerDecoder : IDisposable
     private Tensor Linear(Tensor input, Tensor weight, Tensor? bias, Tensor? nativeBias = null)
     {
         var rows = input.size(0);
-        if (rows <= _nativeLinearMaxRows && (bias is null || nativeBias is not null))
+        if (NativeLinearTakes(rows) && (bias is null || nativeBias is not null))
         {
             var output = empty([rows, weight.size(0)], ScalarType.Float32);
             if (_kernels!.TryLinear(input.contiguous(), weight, nativeBias, output, accumulate: false))
@@ -110,7 +110,7 @@ public sealed class TransformerDecoder : IDisposable
     /// </summary>
     private void AddProjection(Tensor x, Tensor input, Tensor weight, Tensor weightT)
     {
-        if (x.size(0) <= _nativeLinearMaxRows && _kernels!.TryLinear(input.contiguous(), weight, null, x, accumulate: true))
+        if (NativeLinearTakes(x.size(0)) && _kernels!.TryLinear(input.contiguous(), weight, null, x, accumulate: true))
         {
             return;
         }
@@ -123,6 +123,8 @@ public sealed class TransformerDecoder : IDisposable
             x.addmm_(input, weightT);
         }
     }
+
+    private bool NativeLinearTakes(long rows) => _kernels is not null && rows <= _nativeLinearMaxRows;
 
     private static Tensor Wide(Tensor t) => t.to_type(ScalarType.Float32);
 

@@ -8,8 +8,8 @@ namespace GqaService.Inference.Tests.Kernels;
 /// <summary>
 /// The native linear kernel against a float64 reference computed here from the very weights it read (16-bit weights
 /// widened exactly), on fresh random inputs, for every path this host has, every weight dtype the path reads, every row
-/// count from 1 to 33 (the register tiles take 1-4 x rows and 1, 4 or 8 weight rows) and odd K and N (the vector tails),
-/// with and without bias and accumulation.
+/// count from 1 to 33 (the register tiles take 1-4 x rows and 1, 4 or 8 weight rows) and a few past 64 (x is taken 64
+/// rows at a time), odd K and N (the vector tails), with and without bias and accumulation.
 /// Bounds, relative to Σ|x·w| of each output: float32 accumulation's, 2^-24 per rounding on the longest chain of sums
 /// (k for the portable path's one running sum; k/16 per vector lane plus the lane reduction for the AVX-512 paths); the
 /// bf16 dot path also narrows x to bf16 (round to nearest even: relative 2^-9, stated as 2^-8), adding 2^-8.
@@ -26,7 +26,8 @@ public sealed class NativeLinearTests
         var cases = new TheoryData<NativeLinearPath, ScalarType, int>();
         foreach (var (path, dtype) in PathsAndDtypes())
         {
-            for (var m = 1; m <= 33; m++)
+            // 1-33: every tile shape and tail; 64, 65 and 130: a prefill's rows, taken 64 at a time.
+            foreach (var m in Enumerable.Range(1, 33).Concat([64, 65, 130]))
             {
                 cases.Add(path, dtype, m);
             }

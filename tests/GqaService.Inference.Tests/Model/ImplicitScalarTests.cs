@@ -16,9 +16,9 @@ namespace GqaService.Inference.Tests.Model;
 /// </summary>
 public class ImplicitScalarTests(ITestOutputHelper output)
 {
-    /// <summary>Code that runs every engine step: the model, the runner, the KV pool, sampling.</summary>
+    /// <summary>Code that runs every engine step: the model, the runner, the KV pool, sampling, the native kernels' wrappers.</summary>
     private static readonly Type[] PerStepTypes = typeof(TransformerDecoder).Assembly.GetTypes()
-        .Where(t => t.Namespace is "GqaService.Inference.Model" or "GqaService.Inference.Sampling"
+        .Where(t => t.Namespace is "GqaService.Inference.Model" or "GqaService.Inference.Sampling" or "GqaService.Inference.Kernels"
             || IsOrIsNestedIn(t, typeof(ModelRunner)) || IsOrIsNestedIn(t, typeof(KvPool)))
         .ToArray();
 
@@ -69,6 +69,7 @@ public class ImplicitScalarTests(ITestOutputHelper output)
         Assert.Contains(typeof(GqaService.Inference.Sampling.LogitAdjuster), PerStepTypes);
         Assert.Contains(typeof(GqaService.Inference.Sampling.TensorSampler), PerStepTypes);
         Assert.Contains(typeof(ModelRunner), PerStepTypes);
+        Assert.Contains(typeof(GqaService.Inference.Kernels.NativeKernels), PerStepTypes);
     }
 
     [Fact]

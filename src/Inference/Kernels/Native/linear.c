@@ -13,10 +13,15 @@
 
 /*
  * Tasks per thread: a few, so a core slowed by other load does not hold the step up, few enough that a task streams
- * a long contiguous run of weight rows (hardware prefetch) and the fork-join costs little (measured: see
- * docs/benchmarks.md, issue 14; 4 was as fast as 8 and 16, and 1 lost up to 10% when a core was shared).
+ * a long contiguous run of weight rows (hardware prefetch) and the fork-join costs little. Measured 1, 4 and 16 on the
+ * 2-core Zen 5 (random100M's matmuls, 1 and 16 rows, 2026-12-02): all within the noise of a shared machine (load
+ * 12-20, no setting ahead in both rounds); 4 gave the best single-row time (5.8 ms per step of bf16 matmuls, 34 GB/s).
  */
+#ifndef TASKS_PER_THREAD /* a build flag only to measure others */
 #define TASKS_PER_THREAD 4
+#endif
+
+#define ROWS_PER_CHUNK 64
 
 static int weight_dtype_known(int w_dtype)
 {
@@ -116,8 +121,8 @@ static uint16_t *narrowed_x_scratch(size_t elements)
     return narrowed_x;
 }
 
-int gqa_linear_on_path(int path, const float *x, int64_t m, int64_t k, const void *w, int w_dtype, int64_t n,
-                       const float *bias, float *y, int accumulate)
+static int linear_chunk(int path, const float *x, int64_t m, int64_t k, const void *w, int w_dtype, int64_t n,
+                        const float *bias, float *y, int accumulate)
 {
     if (!weight_dtype_known(w_dtype) || !path_serves(path, w_dtype)) {
         return -1;
@@ -152,4 +157,23 @@ int gqa_linear(const float *x, int64_t m, int64_t k, const void *w, int w_dtype,
 {
     int path = gqa_linear_best_path(w_dtype);
     return path < 0 ? -1 : gqa_linear_on_path(path, x, m, k, w, w_dtype, n, bias, y, accumulate);
+}
+
+int gqa_linear_on_path(int path, const float *x, int64_t m, int64_t k, const void *w, int w_dtype, int64_t n,
+                       const float *bias, float *y, int accumulate)
+{
+    /* Many rows (a prefill): a chunk of x rows at a time, so the rows a weight block meets stay in L2 (64 rows of
+     * k = 2048 are 512 KiB in float32) instead of streaming all of x from memory for every block of weight rows.
+     * The weights are read once per chunk, which the chunk's compute hides. */
+    if (m <= 0) {
+        return linear_chunk(path, x, 0, k, w, w_dtype, n, bias, y, accumulate); /* nothing to do, but -1 if unsupported */
+    }
+    for (int64_t first = 0; first < m; first += ROWS_PER_CHUNK) {
+        int64_t rows = m - first < ROWS_PER_CHUNK ? m - first : ROWS_PER_CHUNK;
+        int status = linear_chunk(path, x + first * k, rows, k, w, w_dtype, n, bias, y + first * n, accumulate);
+        if (status != 0) {
+            return status;
+        }
+    }
+    return 0;
 }
