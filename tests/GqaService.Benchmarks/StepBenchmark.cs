@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using GqaService.Inference.Kernels;
 using GqaService.Inference.KvCache;
 using GqaService.Inference.Loading;
 using GqaService.Inference.Model;
@@ -9,7 +10,11 @@ using static TorchSharp.torch;
 
 namespace GqaService.Benchmarks;
 
-/// <summary>Times bare decoder steps (no engine, no scheduling): the floor under every figure the engine can reach.</summary>
+/// <summary>
+/// Times bare decoder steps (no engine, no scheduling): the floor under every figure the engine can reach.
+/// --native-kernels on|off (default on): the project's own kernels, as the engine's Inference:NativeKernels;
+/// --kernel-threads N (default: the libtorch threads) and --spin-us N (idle workers' spin before they sleep) tune them.
+/// </summary>
 internal static class StepBenchmark
 {
     public static Task<int> RunAsync(string[] args)
@@ -18,25 +23,23 @@ internal static class StepBenchmark
         OpenMpEnvironment.PreferPassiveWaiting();
         TorchNativeCompatibility.EnsureLoadable();
         var threads = arguments.Int("--threads", 0);
-        torch.set_num_threads(threads > 0 ? threads : Environment.ProcessorCount);
+        var torchThreads = threads > 0 ? threads : Environment.ProcessorCount;
+        torch.set_num_threads(torchThreads);
+        var kernels = (arguments.Text("--native-kernels") ?? "on") switch
+        {
+            "on" => LoadKernels(arguments.Int("--kernel-threads", torchThreads), arguments.Int("--spin-us", NativeKernels.DefaultSpinMicroseconds)),
+            "off" => null,
+            var other => throw new ArgumentException($"--native-kernels takes on or off, not '{other}'."),
+        };
+        Console.WriteLine($"libtorch threads {torchThreads}; native kernels {(kernels is null ? "off" : $"on, {kernels.Threads} threads")}; load average {File.ReadAllText("/proc/loadavg").Trim()}");
         using var mode = inference_mode();
         var requested = WeightDtypeChooser.Parse(arguments.Text("--weight-dtype") ?? "f32");
         using var loaded = ModelLoader.Load(arguments.Text("--model"), linearDtype: config =>
         {
-            var choice = WeightDtypeChooser.Choose(requested, config, CpuFeatures.Host);
+            var choice = WeightDtypeChooser.Choose(requested, config, CpuFeatures.Host, c => Bf16MatmulProbe.Measure(c, kernels));
             Console.WriteLine($"weights in {choice.Name}: {choice.Reason} {string.Join("; ", choice.Timings.Select(t => $"{t.Rows} rows f32 {t.F32Milliseconds:F3} ms bf16 {t.Bf16Milliseconds:F3} ms"))}");
             return choice.Dtype;
         });
-        var kernels = (arguments.Text("--native-kernels") ?? "on") switch
-        {
-            "on" => GqaService.Inference.Kernels.NativeKernels.TryLoad(threads > 0 ? threads : Environment.ProcessorCount,
-                GqaService.Inference.Kernels.NativeKernels.DefaultSpinMicroseconds, out var reason) is { } loadedKernels
-                ? loadedKernels
-                : throw new InvalidOperationException($"--native-kernels on: {reason}"),
-            "off" => null,
-            var other => throw new ArgumentException($"--native-kernels takes on or off, not {other}"),
-        };
-        Console.WriteLine($"native kernels {(kernels is null ? "off" : $"on ({kernels.Features}, {kernels.Threads} threads)")}");
         var decoder = new TransformerDecoder(loaded.Weights, kernels);
         var context = arguments.Int("--context", 64);
         var iterations = arguments.Int("--iterations", 500);
@@ -58,13 +61,30 @@ internal static class StepBenchmark
             for (var i = 0; i < 20; i++) Step(decoder, forward, pool);
             // CPU time beside wall time: on a shared, oversubscribed machine it is the steadier figure (it counts worker spin too).
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            // Each step timed alone as well: on a shared machine the fastest and the median step say more than the mean.
+            var steps = new double[iterations];
             var started = Stopwatch.GetTimestamp();
-            for (var i = 0; i < iterations; i++) Step(decoder, forward, pool);
+            for (var i = 0; i < iterations; i++)
+            {
+                var stepStarted = Stopwatch.GetTimestamp();
+                Step(decoder, forward, pool);
+                steps[i] = Stopwatch.GetElapsedTime(stepStarted).TotalMilliseconds;
+            }
             var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds / iterations;
             var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds / iterations;
-            Console.WriteLine($"batch {batch,3} context {context} KV {pool.Layout.DtypeName}: {ms:F3} ms/step, {batch / ms * 1000:F0} tok/s, cpu {cpuMs:F1} ms/step");
+            Array.Sort(steps);
+            Console.WriteLine($"batch {batch,3} context {context} KV {pool.Layout.DtypeName}: {ms:F3} ms/step, {batch / ms * 1000:F0} tok/s, cpu {cpuMs:F1} ms/step"
+                + $" (fastest step {steps[0]:F3} ms, median {steps[iterations / 2]:F3} ms)");
         }
         return Task.FromResult(0);
+    }
+
+    private static NativeKernels LoadKernels(int threads, int spinMicroseconds)
+    {
+        var kernels = NativeKernels.TryLoad(threads, spinMicroseconds, out var reason)
+            ?? throw new InvalidOperationException($"--native-kernels on, but {reason}");
+        Console.WriteLine($"native kernels: {reason}; spin {spinMicroseconds} us");
+        return kernels;
     }
 
     private static void Step(TransformerDecoder decoder, ForwardBatch batch, KvPool pool)

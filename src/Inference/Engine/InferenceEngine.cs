@@ -39,6 +39,8 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
     private double _meanRequestSeconds = 1;
     private volatile bool _ready;
     private ModelDescription? _model;
+    private Kernels.NativeKernels? _kernels; // engine thread only, with _kernelsLoaded
+    private bool _kernelsLoaded;
     private ITextTokenizer? _tokenizer;
     private ServingLimits? _limits;
     private readonly EngineEvents? _ownedEvents;
@@ -219,7 +221,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
                 _options.KvHeads);
             _logger.LogInformation("Model loaded in {Seconds:F2} s: {WeightBytes} bytes of weights in {WeightDtype}; process resident set {ResidentBytes} bytes",
                 progress.Elapsed.TotalSeconds, loaded.Weights.Bytes, loaded.Description.ComputePrecision, Environment.WorkingSet);
-            parts = new EngineParts(loaded, _options, _time, _sessionLeases, LoadKernels(loaded.Weights.Config));
+            parts = new EngineParts(loaded, _options, _time, _sessionLeases, LoadedKernels(loaded.Weights.Config));
             _model = loaded.Description;
             _tokenizer = loaded.Tokenizer;
             _limits = parts.Limits;
@@ -278,7 +280,10 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
         torch.set_num_threads(threads);
         _logger.LogInformation("libtorch intra-op threads: {Threads} (Inference:TorchThreads = {Configured})", threads, _options.TorchThreads);
         var cpu = Precision.CpuFeatures.Host;
-        var choice = Precision.WeightDtypeChooser.Choose(Precision.WeightDtypeChooser.Parse(_options.WeightDtype), config, cpu);
+        // The probe times the path the decoder will take: the native kernel when it loads, libtorch otherwise.
+        var kernels = LoadedKernels(config);
+        var choice = Precision.WeightDtypeChooser.Choose(Precision.WeightDtypeChooser.Parse(_options.WeightDtype), config, cpu,
+            measure: c => Precision.Bf16MatmulProbe.Measure(c, kernels));
         _logger.LogInformation("Linear weights in {WeightDtype} (Inference:WeightDtype = {Configured}): {Reason}; CPU {CpuModel}, native bf16 {NativeBf16}",
             choice.Name, _options.WeightDtype, choice.Reason, cpu.ModelName, cpu.HasNativeBf16);
         foreach (var timing in choice.Timings)
@@ -287,6 +292,17 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
                 timing.Rows, timing.F32Milliseconds, timing.Bf16Milliseconds, timing.Speedup);
         }
         return choice.Dtype;
+    }
+
+    /// <summary>The project's own kernels (loaded on first call: the weight-dtype probe needs them before the decoder does).</summary>
+    private Kernels.NativeKernels? LoadedKernels(Model.ModelConfig config)
+    {
+        if (!_kernelsLoaded)
+        {
+            _kernels = LoadKernels(config);
+            _kernelsLoaded = true;
+        }
+        return _kernels;
     }
 
     /// <summary>The project's own kernels, unless Inference:NativeKernels is off or the library cannot load (then libtorch does all).</summary>

@@ -11,7 +11,7 @@ internal static unsafe partial class NativeKernelInterop
     public const string LibraryName = "gqakernels";
 
     /// <summary>The ABI this assembly was written against (GQA_KERNELS_ABI); a library reporting another is not used.</summary>
-    public const int ExpectedAbi = 2;
+    public const int ExpectedAbi = 3;
 
     [LibraryImport(LibraryName, EntryPoint = "gqa_kernels_abi")]
     public static partial int KernelsAbi();
@@ -34,4 +34,10 @@ internal static unsafe partial class NativeKernelInterop
     [LibraryImport(LibraryName, EntryPoint = "gqa_decode_attention")]
     public static partial int DecodeAttention(float* q, long qRowStride, int* rows, long batch, long heads, long kvHeads, long headDim,
         void* keys, void* values, int kvDtype, int* slots, int* slotOffsets, int* lengths, float* output, long outputRowStride, int portableOnly);
+
+    [LibraryImport(LibraryName, EntryPoint = "gqa_linear_best_path")]
+    public static partial int LinearBestPath(int wDtype);
+
+    [LibraryImport(LibraryName, EntryPoint = "gqa_linear_on_path")]
+    public static partial int LinearOnPath(int path, float* x, long m, long k, void* w, int wDtype, long n, float* bias, float* y, int accumulate);
 }

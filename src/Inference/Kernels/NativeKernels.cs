@@ -57,7 +57,21 @@ public sealed class NativeKernels
     /// (+ <paramref name="bias"/>), as <c>F.linear</c>. input [M, K] and output [M, N] float32, weight [N, K] float32, bfloat16
     /// or float16, bias [N] float32 or null; all contiguous. False (output untouched) when this host's library cannot.
     /// </summary>
-    public unsafe bool TryLinear(Tensor input, Tensor weight, Tensor? bias, Tensor output, bool accumulate)
+    public bool TryLinear(Tensor input, Tensor weight, Tensor? bias, Tensor output, bool accumulate) =>
+        TryLinear(input, weight, bias, output, accumulate, path: null);
+
+    /// <summary>
+    /// The path <see cref="TryLinear(Tensor, Tensor, Tensor?, Tensor, bool)"/> takes for weights of <paramref name="weightDtype"/>
+    /// on this host, or null when the kernel cannot read that dtype.
+    /// </summary>
+    public NativeLinearPath? LinearPath(ScalarType weightDtype)
+    {
+        var path = NativeKernelInterop.LinearBestPath((int)weightDtype);
+        return path < 0 ? null : (NativeLinearPath)path;
+    }
+
+    /// <summary>As <see cref="TryLinear(Tensor, Tensor, Tensor?, Tensor, bool)"/> on a given path (null: the best), so tests can compare every path the host has.</summary>
+    internal unsafe bool TryLinear(Tensor input, Tensor weight, Tensor? bias, Tensor output, bool accumulate, NativeLinearPath? path)
     {
         if (input.dtype != ScalarType.Float32 || output.dtype != ScalarType.Float32 || input.dim() != 2 || weight.dim() != 2
             || output.dim() != 2 || !input.is_contiguous() || !weight.is_contiguous() || !output.is_contiguous())
@@ -74,8 +88,13 @@ public sealed class NativeKernels
             return false;
         }
         var biasAddress = bias is null ? null : (float*)TensorMemory.Address(bias);
-        return NativeKernelInterop.Linear((float*)TensorMemory.Address(input), m, k, TensorMemory.Address(weight), (int)weight.dtype, n,
-            biasAddress, (float*)TensorMemory.Address(output), accumulate ? 1 : 0) == 0;
+        var x = (float*)TensorMemory.Address(input);
+        var w = TensorMemory.Address(weight);
+        var y = (float*)TensorMemory.Address(output);
+        var status = path is { } chosen
+            ? NativeKernelInterop.LinearOnPath((int)chosen, x, m, k, w, (int)weight.dtype, n, biasAddress, y, accumulate ? 1 : 0)
+            : NativeKernelInterop.Linear(x, m, k, w, (int)weight.dtype, n, biasAddress, y, accumulate ? 1 : 0);
+        return status == 0;
     }
 
     /// <summary>The widest query group (group size * head_dim) the decode-attention kernel's stack buffers hold.</summary>

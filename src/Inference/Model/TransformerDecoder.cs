@@ -20,6 +20,10 @@ public sealed class TransformerDecoder : IDisposable
     private readonly bool _narrow;
     private readonly Scalar _one = 1.ToScalar();
     private readonly NativeKernels? _kernels;
+    /// <summary>Steps of at most this many rows multiply with the native kernel (<see cref="NativeLinearPolicy"/>); 0: libtorch only.</summary>
+    private readonly int _nativeLinearMaxRows;
+    /// <summary>Each layer's q/k/v bias in float32 for the native kernel (the weights' own when they are float32), or null.</summary>
+    private readonly Tensor?[] _nativeQkvBiases;
 
     /// <param name="kernels">The project's own kernels, used where they serve the case; null runs everything in libtorch.</param>
     public TransformerDecoder(ModelWeights weights, NativeKernels? kernels = null)
@@ -30,6 +34,11 @@ public sealed class TransformerDecoder : IDisposable
         _norm = new RmsNorm(weights.Config.NormEps);
         _linearDtype = weights.LinearDtype;
         _narrow = _linearDtype != ScalarType.Float32;
+        _nativeLinearMaxRows = kernels is null ? 0 : NativeLinearPolicy.MaxRows(kernels.LinearPath(_linearDtype), _linearDtype);
+        _nativeQkvBiases = weights.Layers
+            .Select(l => _nativeLinearMaxRows == 0 || l.QkvBias is null ? null
+                : l.QkvBias.dtype == ScalarType.Float32 ? l.QkvBias : l.QkvBias.to_type(ScalarType.Float32).DetachFromDisposeScope())
+            .ToArray();
     }
 
     public ModelConfig Config => _weights.Config;
@@ -54,7 +63,7 @@ public sealed class TransformerDecoder : IDisposable
             // Per-layer scope: a layer's temporaries are freed before the next layer allocates its own.
             using var layerScope = NewDisposeScope();
             var w = _weights.Layers[layer];
-            var qkv = Linear(_norm.Apply(x, w.AttentionNorm), w.QkvProjection, w.QkvBias); // [N, (H+2Hkv)*Dh]
+            var qkv = Linear(_norm.Apply(x, w.AttentionNorm), w.QkvProjection, w.QkvBias, _nativeQkvBiases[layer]); // [N, (H+2Hkv)*Dh]
             // Q and K heads rotate together in one call: [N, H + Hkv, Dh].
             var rotated = _rope.Apply(qkv.narrow(1, 0, config.QueryWidth + config.KvWidth).view(n, config.NumHeads + config.NumKvHeads, config.HeadDim), angles);
             var q = rotated.narrow(1, 0, config.NumHeads);                  // [N, H, Dh]
@@ -66,22 +75,45 @@ public sealed class TransformerDecoder : IDisposable
             keys.index_copy_(0, writeSlots, k.to_type(keys.dtype));
             values.index_copy_(0, writeSlots, v.to_type(values.dtype));
             var attended = GroupedQueryAttention.Forward(q, keys, values, plan, attentionTensors, config, _kernels); // [N, H*Dh]
-            AddProjection(x, attended, w.OutputProjectionT);
+            AddProjection(x, attended, w.OutputProjection, w.OutputProjectionT);
             var gateUp = Linear(_norm.Apply(x, w.FeedForwardNorm), w.GateUpProjection, null); // [N, 2F]
             var hidden = F.silu(gateUp.narrow(1, 0, config.HiddenDim)).mul_(gateUp.narrow(1, config.HiddenDim, config.HiddenDim));
-            AddProjection(x, hidden, w.DownProjectionT);
+            AddProjection(x, hidden, w.DownProjection, w.DownProjectionT);
         }
         var rows = input.LogitRows is { } logitRows ? x.index_select(0, logitRows) : x; // [R, D]
         return Linear(_norm.Apply(rows, _weights.FinalNorm), _weights.Classifier, null); // [R, V]
     }
 
-    /// <summary>float32 in, float32 out; with 16-bit weights the activations are narrowed for the matmul and its result widened.</summary>
-    private Tensor Linear(Tensor input, Tensor weight, Tensor? bias) =>
-        _narrow ? Wide(F.linear(input.to_type(_linearDtype), weight, bias)) : F.linear(input, weight, bias);
-
-    /// <summary>x += input @ weightT, in place: one fused addmm_ in float32; a 16-bit matmul widened and added otherwise.</summary>
-    private void AddProjection(Tensor x, Tensor input, Tensor weightT)
+    /// <summary>
+    /// float32 in, float32 out. The native kernel for the few rows of a decode step (it reads 16-bit weights directly);
+    /// else libtorch, where 16-bit weights mean narrowing the activations for the matmul and widening its result.
+    /// <paramref name="nativeBias"/>: <paramref name="bias"/> in float32, which the native kernel reads.
+    /// </summary>
+    private Tensor Linear(Tensor input, Tensor weight, Tensor? bias, Tensor? nativeBias = null)
     {
+        var rows = input.size(0);
+        if (NativeLinearTakes(rows) && (bias is null || nativeBias is not null))
+        {
+            var output = empty([rows, weight.size(0)], ScalarType.Float32);
+            if (_kernels!.TryLinear(input.contiguous(), weight, nativeBias, output, accumulate: false))
+            {
+                return output;
+            }
+        }
+        return _narrow ? Wide(F.linear(input.to_type(_linearDtype), weight, bias)) : F.linear(input, weight, bias);
+    }
+
+    /// <summary>
+    /// x += input @ weightᵀ, in place: the native kernel accumulating straight into x for a decode step's few rows (it
+    /// reads <paramref name="weight"/> [out, in] row by row); else one fused addmm_ with <paramref name="weightT"/> in
+    /// float32, or a 16-bit matmul widened and added.
+    /// </summary>
+    private void AddProjection(Tensor x, Tensor input, Tensor weight, Tensor weightT)
+    {
+        if (NativeLinearTakes(x.size(0)) && _kernels!.TryLinear(input.contiguous(), weight, null, x, accumulate: true))
+        {
+            return;
+        }
         if (_narrow)
         {
             x.add_(Wide(input.to_type(_linearDtype).mm(weightT)), _one);
@@ -92,10 +124,19 @@ public sealed class TransformerDecoder : IDisposable
         }
     }
 
+    private bool NativeLinearTakes(long rows) => _kernels is not null && rows <= _nativeLinearMaxRows;
+
     private static Tensor Wide(Tensor t) => t.to_type(ScalarType.Float32);
 
     public void Dispose()
     {
+        for (var layer = 0; layer < _nativeQkvBiases.Length; layer++)
+        {
+            if (_nativeQkvBiases[layer] is { } bias && !ReferenceEquals(bias, _weights.Layers[layer].QkvBias))
+            {
+                bias.Dispose();
+            }
+        }
         _one.Dispose();
         _norm.Dispose();
         _rope.Dispose();

@@ -69,6 +69,7 @@ public class ImplicitScalarTests(ITestOutputHelper output)
         Assert.Contains(typeof(GqaService.Inference.Sampling.LogitAdjuster), PerStepTypes);
         Assert.Contains(typeof(GqaService.Inference.Sampling.TensorSampler), PerStepTypes);
         Assert.Contains(typeof(ModelRunner), PerStepTypes);
+        Assert.Contains(typeof(GqaService.Inference.Kernels.NativeKernels), PerStepTypes);
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using GqaService.Inference.Engine;
+using GqaService.Inference.Kernels;
 using GqaService.Inference.Model;
 using GqaService.Inference.Precision;
+using GqaService.Inference.Tests.Support;
 using static TorchSharp.torch;
 
 namespace GqaService.Inference.Tests.Precision;
@@ -62,6 +64,19 @@ public sealed class WeightDtypeChooserTests
     public void Probe_MeasuresBothDtypesAtEachRowCount()
     {
         var timings = Bf16MatmulProbe.Measure(Config);
+
+        Assert.Equal(Bf16MatmulProbe.RowCounts, timings.Select(t => t.Rows));
+        Assert.All(timings, t => Assert.True(t.F32Milliseconds > 0 && t.Bf16Milliseconds > 0));
+    }
+
+    [Fact]
+    public void Probe_WithNativeKernels_TimesTheKernelAtEachRowCount()
+    {
+        // The rows the probe measures are decode rows, which the decoder sends to the native kernel on this host.
+        var kernels = TestKernels.Instance;
+        Assert.All(Bf16MatmulProbe.RowCounts, rows => Assert.True(rows <= NativeLinearPolicy.MaxRows(kernels.LinearPath(ScalarType.BFloat16), ScalarType.BFloat16)));
+
+        var timings = Bf16MatmulProbe.Measure(Config, kernels);
 
         Assert.Equal(Bf16MatmulProbe.RowCounts, timings.Select(t => t.Rows));
         Assert.All(timings, t => Assert.True(t.F32Milliseconds > 0 && t.Bf16Milliseconds > 0));

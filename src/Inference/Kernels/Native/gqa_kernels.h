@@ -16,7 +16,7 @@
 #define GQA_API __attribute__((visibility("default")))
 
 /* Bumped whenever a signature changes, so a stale library is refused rather than called wrongly. */
-#define GQA_KERNELS_ABI 2
+#define GQA_KERNELS_ABI 3
 
 /* What the host can do (bits of gqa_cpu_features). */
 enum gqa_cpu_feature {
@@ -66,5 +66,19 @@ GQA_API int gqa_decode_attention(const float *q, int64_t q_row_stride, const int
                                  int64_t kv_heads, int64_t head_dim, const void *keys, const void *values, int kv_dtype,
                                  const int32_t *slots, const int32_t *slot_offsets, const int32_t *lengths, float *out,
                                  int64_t out_row_stride, int portable_only);
+
+/* How gqa_linear computes, per weight dtype and host. */
+enum gqa_linear_path {
+    GQA_LINEAR_PORTABLE = 0,        /* scalar C: any host */
+    GQA_LINEAR_AVX512_FMA = 1,      /* float32 x; weights widened to float32 as read (bf16 by a shift, f16 by vcvtph2ps) */
+    GQA_LINEAR_AVX512_BF16_DOT = 2, /* bf16 weights only: x narrowed to bf16 once per call, vdpbf16ps (AVX512_BF16) */
+};
+
+/* The path gqa_linear takes for w_dtype on this host, or -1 for an unsupported dtype. */
+GQA_API int gqa_linear_best_path(int w_dtype);
+
+/* gqa_linear on a given path (tests compare every path the host has); -1 when the path cannot serve w_dtype here. */
+GQA_API int gqa_linear_on_path(int path, const float *x, int64_t m, int64_t k, const void *w, int w_dtype, int64_t n,
+                               const float *bias, float *y, int accumulate);
 
 #endif

@@ -1,8 +1,12 @@
 /*
  * A minimal fork-join pool. The engine thread publishes a job by bumping a generation counter; workers spin on it for
  * a short while after each job (the next kernel of the step follows within microseconds) and then sleep on a futex,
- * so an idle service holds no core. The caller runs tasks too and returns once every worker has acknowledged the job,
- * which is what makes one generation per job safe: no worker can miss one.
+ * so an idle service holds no core. The caller runs tasks too, closes the job when no task is left, and waits only for
+ * the workers that joined it: a worker the OS has not scheduled (a busy machine) costs the caller nothing, where
+ * waiting for every worker to acknowledge cost up to a scheduler time slice per kernel.
+ * Joining is a Dekker handshake on two seq_cst words: a worker counts itself in `joined`, then checks the job is still
+ * `open`; the caller closes it, then waits for `joined` to drain. Either the caller sees the worker or the worker sees
+ * the job closed, so no worker touches a job (whose context lives on the caller's stack) after the caller returns.
  */
 #define _GNU_SOURCE
 #include "thread_pool.h"
@@ -21,17 +25,19 @@
 
 static struct {
     _Atomic uint32_t generation; /* the futex word: bumped once per job */
+    _Atomic uint32_t open;       /* the generation of the job workers may still join; 0 when none */
     _Atomic int next_task;
-    _Atomic int unacknowledged;  /* started workers that have not finished the current job */
+    _Atomic int joined;          /* workers inside a job, or about to check whether they may be */
     _Atomic int sleepers;
     _Atomic int spin_ns;
+    atomic_flag busy;            /* held by the caller whose job the workers run */
     int tasks;
     gqa_task_fn fn;
     void *context;
     int threads;                 /* caller included */
     int started;                 /* workers started so far */
     pthread_mutex_t start_lock;
-} pool = { .spin_ns = 200 * 1000, .threads = 1, .start_lock = PTHREAD_MUTEX_INITIALIZER };
+} pool = { .spin_ns = 200 * 1000, .busy = ATOMIC_FLAG_INIT, .threads = 1, .start_lock = PTHREAD_MUTEX_INITIALIZER };
 
 static int64_t now_ns(void)
 {
@@ -73,8 +79,11 @@ static void *worker_main(void *argument)
             }
         }
         seen = current;
-        run_tasks();
-        atomic_fetch_sub_explicit(&pool.unacknowledged, 1, memory_order_release);
+        atomic_fetch_add(&pool.joined, 1);
+        if (atomic_load(&pool.open) == seen) {
+            run_tasks();
+        }
+        atomic_fetch_sub_explicit(&pool.joined, 1, memory_order_release);
     }
     return NULL;
 }
@@ -103,7 +112,9 @@ void gqa_parallel_for(int tasks, gqa_task_fn fn, void *context)
     if (tasks <= 0) {
         return;
     }
-    if (pool.threads <= 1 || tasks == 1) {
+    /* A second caller while the pool runs a job (tests run engines side by side) does its work alone rather than
+     * corrupt the job in flight. */
+    if (pool.threads <= 1 || tasks == 1 || atomic_flag_test_and_set_explicit(&pool.busy, memory_order_acquire)) {
         for (int t = 0; t < tasks; t++) {
             fn(context, t);
         }
@@ -116,15 +127,22 @@ void gqa_parallel_for(int tasks, gqa_task_fn fn, void *context)
     pool.context = context;
     pool.tasks = tasks;
     atomic_store_explicit(&pool.next_task, 0, memory_order_relaxed);
-    atomic_store_explicit(&pool.unacknowledged, pool.started, memory_order_relaxed);
-    atomic_fetch_add(&pool.generation, 1); /* seq_cst: publishes the job before sleepers is read */
+    /* Only the caller holding `busy` moves the generation; 0 is skipped so that `open` 0 means closed. */
+    uint32_t generation = atomic_load_explicit(&pool.generation, memory_order_relaxed) + 1;
+    if (generation == 0) {
+        generation = 1;
+    }
+    atomic_store(&pool.open, generation);       /* seq_cst: the job's fields are visible to whoever sees it open */
+    atomic_store(&pool.generation, generation); /* seq_cst: publishes the job before sleepers is read */
     if (atomic_load(&pool.sleepers) > 0) {
         syscall(SYS_futex, &pool.generation, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
     }
     run_tasks();
-    while (atomic_load_explicit(&pool.unacknowledged, memory_order_acquire) > 0) {
+    atomic_store(&pool.open, 0); /* seq_cst, before reading joined: see the handshake above */
+    while (atomic_load_explicit(&pool.joined, memory_order_acquire) > 0) {
         cpu_relax();
     }
+    atomic_flag_clear_explicit(&pool.busy, memory_order_release);
 }
 
 void gqa_set_threads(int threads)
