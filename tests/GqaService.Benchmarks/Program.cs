@@ -18,7 +18,7 @@ static int Usage()
         usage:
           throughput --model PATH [--concurrency 1,4,16,64] [--max-tokens 128] [--requests-per-stream 3] [--prompt-tokens 16]
           kv --model PATH [--budget-mib 64] [--requests 64] [--kv-dtype f32|bf16|f16]
-          step --model PATH [--context 64] [--batch 1,16,64] [--iterations 500] [--threads 0] [--kv-dtype f32|bf16|f16] [--weight-dtype auto|f32|bf16|f16]
+          step --model PATH [--context 64] [--batch 1,16,64] [--iterations 500] [--threads 0] [--kv-dtype f32|bf16|f16] [--weight-dtype auto|f32|bf16|f16|q8_0]
           load [--dim 1024] [--layers 16] [--hidden 4096] [--heads 16] [--kv-heads 4] [--vocab 32000]
           gqa --model stories260K.bin --text tests/data/heldout-stories.txt [--out docs/gqa-table.json] [--max-tokens 128] [--requests-per-stream 2]
           observatory [--model PATH] [--streams 16] [--max-tokens 128] [--kv-mib 64] [--iterations 20000]

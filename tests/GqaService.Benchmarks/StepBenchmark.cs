@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using GqaService.Inference.Kernels;
 using GqaService.Inference.KvCache;
 using GqaService.Inference.Loading;
 using GqaService.Inference.Model;
@@ -27,7 +28,10 @@ internal static class StepBenchmark
             Console.WriteLine($"weights in {choice.Name}: {choice.Reason} {string.Join("; ", choice.Timings.Select(t => $"{t.Rows} rows f32 {t.F32Milliseconds:F3} ms bf16 {t.Bf16Milliseconds:F3} ms"))}");
             return choice.Dtype;
         });
-        var decoder = new TransformerDecoder(loaded.Weights);
+        // As the engine does: the native kernels where they load (Q8_0 weights need them).
+        var kernels = NativeKernels.TryLoad(threads > 0 ? threads : Environment.ProcessorCount, NativeKernels.DefaultSpinMicroseconds, out var kernelReport);
+        Console.WriteLine($"native kernels: {kernelReport}; weights {loaded.Weights.ComputePrecision}, {loaded.Weights.Bytes:N0} bytes");
+        var decoder = new TransformerDecoder(loaded.Weights, kernels);
         var context = arguments.Int("--context", 64);
         var iterations = arguments.Int("--iterations", 500);
         var kvDtype = KvLayout.ParseDtype(arguments.Text("--kv-dtype") ?? "f32");

@@ -279,6 +279,11 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
         _logger.LogInformation("libtorch intra-op threads: {Threads} (Inference:TorchThreads = {Configured})", threads, _options.TorchThreads);
         var cpu = Precision.CpuFeatures.Host;
         var choice = Precision.WeightDtypeChooser.Choose(Precision.WeightDtypeChooser.Parse(_options.WeightDtype), config, cpu);
+        if (choice.Dtype == Precision.WeightDtypeChoice.Q8_0Dtype && Q8_0Unavailable(config) is { } why)
+        {
+            // Q8_0 blocks are multiplied by the native kernel only: without it the file's values are served in float32.
+            choice = new Precision.WeightDtypeChoice(torch.ScalarType.Float32, $"q8_0 was asked for, but {why}: weights dequantised to float32", []);
+        }
         _logger.LogInformation("Linear weights in {WeightDtype} (Inference:WeightDtype = {Configured}): {Reason}; CPU {CpuModel}, native bf16 {NativeBf16}",
             choice.Name, _options.WeightDtype, choice.Reason, cpu.ModelName, cpu.HasNativeBf16);
         foreach (var timing in choice.Timings)
@@ -287,6 +292,18 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
                 timing.Rows, timing.F32Milliseconds, timing.Bf16Milliseconds, timing.Speedup);
         }
         return choice.Dtype;
+    }
+
+    /// <summary>Why Q8_0 weights could not be multiplied here (no native kernel library), or null when they can.</summary>
+    private string? Q8_0Unavailable(Model.ModelConfig config)
+    {
+        if (!_options.NativeKernels)
+        {
+            return "the native kernels are off (Inference:NativeKernels = false)";
+        }
+        return Kernels.NativeKernels.TryLoad(IntraOpThreads(_options, config), Kernels.NativeKernels.DefaultSpinMicroseconds, out var reason) is null
+            ? $"the native kernels cannot load ({reason})"
+            : null;
     }
 
     /// <summary>The project's own kernels, unless Inference:NativeKernels is off or the library cannot load (then libtorch does all).</summary>

@@ -30,6 +30,10 @@ public sealed class TransformerDecoder : IDisposable
         _norm = new RmsNorm(weights.Config.NormEps);
         _linearDtype = weights.LinearDtype;
         _narrow = _linearDtype != ScalarType.Float32;
+        if (weights.HasQ8_0 && kernels is null)
+        {
+            throw new ArgumentException("Q8_0 weights are multiplied by the native Q8_0 kernel only; without the kernel library load them as float32.", nameof(kernels));
+        }
     }
 
     public ModelConfig Config => _weights.Config;
@@ -76,13 +80,23 @@ public sealed class TransformerDecoder : IDisposable
     }
 
     /// <summary>float32 in, float32 out; with 16-bit weights the activations are narrowed for the matmul and its result widened.</summary>
-    private Tensor Linear(Tensor input, Tensor weight, Tensor? bias) =>
-        _narrow ? Wide(F.linear(input.to_type(_linearDtype), weight, bias)) : F.linear(input, weight, bias);
+    private Tensor Linear(Tensor input, Tensor weight, Tensor? bias)
+    {
+        if (_weights.TryGetQ8_0(weight, out var q8_0))
+        {
+            return LinearQ8_0(input, q8_0, bias, accumulateInto: null);
+        }
+        return _narrow ? Wide(F.linear(input.to_type(_linearDtype), weight, bias)) : F.linear(input, weight, bias);
+    }
 
     /// <summary>x += input @ weightT, in place: one fused addmm_ in float32; a 16-bit matmul widened and added otherwise.</summary>
     private void AddProjection(Tensor x, Tensor input, Tensor weightT)
     {
-        if (_narrow)
+        if (_weights.TryGetQ8_0(weightT, out var q8_0))
+        {
+            LinearQ8_0(input, q8_0, null, accumulateInto: x);
+        }
+        else if (_narrow)
         {
             x.add_(Wide(input.to_type(_linearDtype).mm(weightT)), _one);
         }
@@ -93,6 +107,21 @@ public sealed class TransformerDecoder : IDisposable
     }
 
     private static Tensor Wide(Tensor t) => t.to_type(ScalarType.Float32);
+
+    /// <summary>
+    /// The Q8_0 path, apart from the float one: input @ Wᵀ (+ bias) by the native Q8_0 kernel, into a new tensor or added
+    /// into <paramref name="accumulateInto"/> in place (which is then returned). The constructor made sure the kernels exist.
+    /// </summary>
+    private Tensor LinearQ8_0(Tensor input, Q8_0Weight weight, Tensor? bias, Tensor? accumulateInto)
+    {
+        var rows = input.is_contiguous() ? input : input.contiguous();
+        var output = accumulateInto ?? empty(rows.shape[0], weight.OutFeatures, ScalarType.Float32);
+        if (!_kernels!.TryLinearQ8_0(rows, weight, bias, output, accumulate: accumulateInto is not null))
+        {
+            throw new InvalidOperationException($"the native Q8_0 kernel refused a [{rows.shape[0]}, {weight.InFeatures}] x [{weight.OutFeatures}, {weight.InFeatures}] product.");
+        }
+        return output;
+    }
 
     public void Dispose()
     {

@@ -1,4 +1,5 @@
 using GqaService.Inference.Kernels;
+using GqaService.Inference.Tests.Support;
 using static TorchSharp.torch;
 
 namespace GqaService.Inference.Tests.Kernels;
@@ -8,6 +9,7 @@ namespace GqaService.Inference.Tests.Kernels;
 /// widened exactly), on fresh random inputs, for every weight dtype, row count and shape class the decoder meets
 /// (odd sizes exercise the vector tails). The bound is float32 accumulation's: a few ulps of Σ|x·w| per output.
 /// </summary>
+[Collection(NativeKernelsCollection.Name)]
 public sealed class NativeLinearTests
 {
     private static readonly NativeKernels Kernels = NativeKernels.TryLoad(threads: 2, spinMicroseconds: 50, out var reason)

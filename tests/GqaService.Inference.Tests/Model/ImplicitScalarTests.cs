@@ -18,7 +18,7 @@ public class ImplicitScalarTests(ITestOutputHelper output)
 {
     /// <summary>Code that runs every engine step: the model, the runner, the KV pool, sampling.</summary>
     private static readonly Type[] PerStepTypes = typeof(TransformerDecoder).Assembly.GetTypes()
-        .Where(t => t.Namespace is "GqaService.Inference.Model" or "GqaService.Inference.Sampling"
+        .Where(t => t.Namespace is "GqaService.Inference.Model" or "GqaService.Inference.Sampling" or "GqaService.Inference.Kernels"
             || IsOrIsNestedIn(t, typeof(ModelRunner)) || IsOrIsNestedIn(t, typeof(KvPool)))
         .ToArray();
 

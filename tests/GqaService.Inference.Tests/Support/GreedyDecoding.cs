@@ -1,3 +1,4 @@
+using GqaService.Inference.Kernels;
 using GqaService.Inference.KvCache;
 using GqaService.Inference.Model;
 using static TorchSharp.torch;
@@ -7,11 +8,12 @@ namespace GqaService.Inference.Tests.Support;
 /// <summary>Greedy continuation straight on the decoder and a private KV pool (no engine), for comparing with reference ids.</summary>
 internal static class GreedyDecoding
 {
-    public static int[] Run(ModelWeights weights, IReadOnlyList<int> prompt, int count)
+    /// <param name="kernels">The native kernels for the decoder (Q8_0 weights need them); null runs libtorch only.</param>
+    public static int[] Run(ModelWeights weights, IReadOnlyList<int> prompt, int count, NativeKernels? kernels = null)
     {
         using var scope = NewDisposeScope();
         using var _ = inference_mode();
-        var decoder = new TransformerDecoder(weights);
+        var decoder = new TransformerDecoder(weights, kernels);
         using var pool = new KvPool(weights.Config, totalBlocks: 32, blockSize: 16);
         var tokens = prompt.ToList();
         var generated = new List<int>();

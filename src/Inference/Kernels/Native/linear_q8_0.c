@@ -1,0 +1,258 @@
+/*
+ * F.linear over Q8_0 weights, the way llama.cpp multiplies them: the activations are quantised to Q8_0 too (blocks of
+ * 32, scale d = max|x| / 127 rounded to float16, q = round-to-nearest-even(x * 127 / max|x|)), and each output is
+ * sum over blocks of (dx * dw) * sum(qx * qw), the integer dot exact in int32 and the scaling in float32.
+ *
+ * Weights: q [n, k] int8 and their float16 scales [n, k / 32], both row-major. Separate arrays rather than llama.cpp's
+ * interleaved 34-byte blocks: a row's quants are then contiguous, so two blocks fill one 64-byte AVX-512 load on a
+ * 64-byte boundary, and a row's scales come in one short run; the bytes read are the same as llama.cpp's.
+ *
+ * The activations are quantised once per call on the calling thread into scratch that also holds what the VNNI loop
+ * wants: vpdpbusd multiplies unsigned by signed bytes, so the scratch keeps |qx| and the signs of qx as a bit mask,
+ * and the loop moves each sign onto the weight (w' = qx < 0 ? -qw : qw, |qw| <= 127 so negation cannot overflow);
+ * |qx| * w' = qx * qw.
+ */
+#include "dtype.h"
+#include "gqa_kernels.h"
+#include "thread_pool.h"
+
+#include <immintrin.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define Q8_BLOCK 32
+
+/* One x row, quantised: per block its scale (float16 rounded, held as float32), |q| and sign bits. */
+typedef struct {
+    int64_t m, k, n, blocks;
+    int64_t padded;            /* k rounded up to 64: the VNNI loop reads whole block pairs */
+    const int8_t *w_q;
+    const uint16_t *w_scales;
+    const float *bias;
+    float *y;
+    int accumulate;
+    int64_t columns_per_task;
+    /* scratch, m rows each */
+    uint8_t *x_abs;            /* [m, padded] |qx|, zero padded */
+    uint32_t *x_signs;         /* [m, padded / 32] bit c of word b: qx[32 b + c] < 0 */
+    int8_t *x_q;               /* [m, padded] qx, for the portable loop */
+    float *x_scales;           /* [m, padded / 32] dx */
+} q8_job;
+
+static struct {
+    void *memory;
+    size_t bytes;
+} scratch;
+
+static int ensure_scratch(size_t bytes)
+{
+    if (scratch.bytes >= bytes) {
+        return 0;
+    }
+    void *grown = NULL;
+    if (posix_memalign(&grown, 64, bytes) != 0) {
+        return -1;
+    }
+    free(scratch.memory);
+    scratch.memory = grown;
+    scratch.bytes = bytes;
+    return 0;
+}
+
+/* llama.cpp's quantize_row_q8_0 (its x86 path: round to nearest even), one block. */
+static void quantize_block(const float *x, int8_t *q, float *scale)
+{
+    float amax = 0.0f;
+    for (int c = 0; c < Q8_BLOCK; c++) {
+        float a = fabsf(x[c]);
+        amax = a > amax ? a : amax;
+    }
+    float d = amax / 127.0f;
+    float inverse = amax != 0.0f ? 127.0f / amax : 0.0f;
+    *scale = gqa_f16_to_f32(gqa_f32_to_f16(d));
+    for (int c = 0; c < Q8_BLOCK; c++) {
+        q[c] = (int8_t)rintf(x[c] * inverse);
+    }
+}
+
+/* Quantises every x row into the scratch; a row's padding (an odd last block's partner) reads as zero. */
+static void quantize_x(q8_job *job, const float *x)
+{
+    int64_t words = job->padded / Q8_BLOCK;
+    for (int64_t i = 0; i < job->m; i++) {
+        int8_t *q = job->x_q + i * job->padded;
+        uint8_t *magnitude = job->x_abs + i * job->padded;
+        for (int64_t b = 0; b < words; b++) {
+            if (b >= job->blocks) {
+                memset(q + b * Q8_BLOCK, 0, Q8_BLOCK);
+                memset(magnitude + b * Q8_BLOCK, 0, Q8_BLOCK);
+                job->x_signs[i * words + b] = 0;
+                job->x_scales[i * words + b] = 0.0f;
+                continue;
+            }
+            int8_t *block = q + b * Q8_BLOCK;
+            quantize_block(x + i * job->k + b * Q8_BLOCK, block, job->x_scales + i * words + b);
+            uint32_t bits = 0;
+            for (int c = 0; c < Q8_BLOCK; c++) {
+                magnitude[b * Q8_BLOCK + c] = (uint8_t)(block[c] < 0 ? -block[c] : block[c]);
+                bits |= (uint32_t)(block[c] < 0) << c;
+            }
+            job->x_signs[i * words + b] = bits;
+        }
+    }
+}
+
+static void finish(const q8_job *job, int64_t i, int64_t j, float sum)
+{
+    if (job->bias != NULL) {
+        sum += job->bias[j];
+    }
+    float *out = job->y + i * job->n + j;
+    *out = job->accumulate ? *out + sum : sum;
+}
+
+static void q8_portable_task(void *context, int task)
+{
+    const q8_job *job = context;
+    int64_t first = (int64_t)task * job->columns_per_task;
+    int64_t last = first + job->columns_per_task < job->n ? first + job->columns_per_task : job->n;
+    int64_t words = job->padded / Q8_BLOCK;
+    for (int64_t j = first; j < last; j++) {
+        const int8_t *w = job->w_q + j * job->k;
+        const uint16_t *w_scales = job->w_scales + j * job->blocks;
+        for (int64_t i = 0; i < job->m; i++) {
+            const int8_t *q = job->x_q + i * job->padded;
+            const float *x_scales = job->x_scales + i * words;
+            float sum = 0.0f;
+            for (int64_t b = 0; b < job->blocks; b++) {
+                int32_t dot = 0;
+                for (int c = 0; c < Q8_BLOCK; c++) {
+                    dot += (int32_t)q[b * Q8_BLOCK + c] * (int32_t)w[b * Q8_BLOCK + c];
+                }
+                sum += (float)dot * (x_scales[b] * gqa_f16_to_f32(w_scales[b]));
+            }
+            finish(job, i, j, sum);
+        }
+    }
+}
+
+#define AVX512_VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma")))
+
+/* Two float16 scales broadcast into the low and high halves: the lanes of block 2p and block 2p + 1. */
+static inline AVX512_VNNI_TARGET __m512 pair_scales(float low, float high)
+{
+    return _mm512_mask_mov_ps(_mm512_set1_ps(low), (__mmask16)0xff00, _mm512_set1_ps(high));
+}
+
+/*
+ * ROWS x rows (from `first_row`) against weight row j. ROWS is a constant at every call site, so the accumulators stay
+ * in registers; each 64-byte weight load serves all ROWS rows.
+ */
+static inline AVX512_VNNI_TARGET __attribute__((always_inline)) void q8_rows_avx512(const q8_job *job, const float *w_scales,
+                                                                                   int64_t j, int64_t first_row, const int ROWS)
+{
+    int64_t words = job->padded / Q8_BLOCK;
+    int64_t pairs = job->padded / 64;
+    const int8_t *w = job->w_q + j * job->k;
+    __m512 acc[8];
+    for (int r = 0; r < ROWS; r++) {
+        acc[r] = _mm512_setzero_ps();
+    }
+    const __m512i zero = _mm512_setzero_si512();
+    for (int64_t p = 0; p < pairs; p++) {
+        /* An odd last block: only its 32 bytes exist in this row. */
+        __mmask64 present = (2 * p + 1 < job->blocks) ? ~(__mmask64)0 : (__mmask64)0xffffffffu;
+        __m512i weights = _mm512_maskz_loadu_epi8(present, w + p * 64);
+        __m512 w_pair = pair_scales(w_scales[2 * p], 2 * p + 1 < job->blocks ? w_scales[2 * p + 1] : 0.0f);
+        for (int r = 0; r < ROWS; r++) {
+            int64_t i = first_row + r;
+            uint64_t signs;
+            memcpy(&signs, job->x_signs + i * words + 2 * p, sizeof signs);
+            __m512i magnitude = _mm512_load_si512((const void *)(job->x_abs + i * job->padded + p * 64));
+            __m512i signed_weights = _mm512_mask_sub_epi8(weights, (__mmask64)signs, zero, weights);
+            __m512i dot = _mm512_dpbusd_epi32(zero, magnitude, signed_weights);
+            const float *x_scales = job->x_scales + i * words + 2 * p;
+            __m512 scale = _mm512_mul_ps(pair_scales(x_scales[0], x_scales[1]), w_pair);
+            acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, acc[r]);
+        }
+    }
+    for (int r = 0; r < ROWS; r++) {
+        finish(job, first_row + r, j, _mm512_reduce_add_ps(acc[r]));
+    }
+}
+
+static AVX512_VNNI_TARGET void q8_avx512_task(void *context, int task)
+{
+    const q8_job *job = context;
+    int64_t first = (int64_t)task * job->columns_per_task;
+    int64_t last = first + job->columns_per_task < job->n ? first + job->columns_per_task : job->n;
+    /* A row's scales widened once, read by every x row (k <= GQA_Q8_0_MAX_K is checked by the caller). */
+    float w_scales[GQA_Q8_0_MAX_K / Q8_BLOCK];
+    for (int64_t j = first; j < last; j++) {
+        const uint16_t *half = job->w_scales + j * job->blocks;
+        int64_t b = 0;
+        for (; b + 16 <= job->blocks; b += 16) {
+            _mm512_storeu_ps(w_scales + b, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(half + b))));
+        }
+        for (; b < job->blocks; b++) {
+            w_scales[b] = _cvtsh_ss(half[b]);
+        }
+        int64_t i = 0;
+        for (; i + 4 <= job->m; i += 4) {
+            q8_rows_avx512(job, w_scales, j, i, 4);
+        }
+        for (; i < job->m; i++) {
+            q8_rows_avx512(job, w_scales, j, i, 1);
+        }
+    }
+}
+
+static int portable_only;
+
+void gqa_set_portable_only(int on)
+{
+    portable_only = on != 0;
+}
+
+int gqa_linear_q8_0(const float *x, int64_t m, int64_t k, const int8_t *w_q, const uint16_t *w_scales, int64_t n,
+                    const float *bias, float *y, int accumulate)
+{
+    if (k % Q8_BLOCK != 0 || k > GQA_Q8_0_MAX_K || m < 1 || n < 1) {
+        return -1;
+    }
+    q8_job job = { 0 };
+    job.m = m;
+    job.k = k;
+    job.n = n;
+    job.blocks = k / Q8_BLOCK;
+    job.padded = (k + 63) / 64 * 64;
+    job.w_q = w_q;
+    job.w_scales = w_scales;
+    job.bias = bias;
+    job.y = y;
+    job.accumulate = accumulate;
+    int64_t words = job.padded / Q8_BLOCK;
+    size_t bytes_per_row = (size_t)job.padded * 2 + (size_t)words * (sizeof(uint32_t) + sizeof(float));
+    if (ensure_scratch(bytes_per_row * (size_t)m + 64) != 0) {
+        return -1;
+    }
+    uint8_t *base = scratch.memory;
+    job.x_abs = base;
+    job.x_q = (int8_t *)(base + (size_t)m * (size_t)job.padded);
+    job.x_signs = (uint32_t *)(base + (size_t)m * (size_t)job.padded * 2);
+    job.x_scales = (float *)(job.x_signs + (size_t)m * (size_t)words);
+    quantize_x(&job, x);
+
+    int tasks = gqa_threads() * 4;
+    job.columns_per_task = (n + tasks - 1) / tasks;
+    tasks = (int)((n + job.columns_per_task - 1) / job.columns_per_task);
+    static int features = -1;
+    if (features < 0) {
+        features = gqa_cpu_features();
+    }
+    int vnni = !portable_only && (features & GQA_CPU_AVX512F) && (features & GQA_CPU_AVX512_VNNI) && (features & GQA_CPU_F16C);
+    gqa_parallel_for(tasks, vnni ? q8_avx512_task : q8_portable_task, &job);
+    return 0;
+}
