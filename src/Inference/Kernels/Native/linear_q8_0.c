@@ -39,6 +39,7 @@ typedef struct {
     uint32_t *x_signs;         /* [m, padded / 32] bit c of word b: qx[32 b + c] < 0 */
     int8_t *x_q;               /* [m, padded] qx, for the portable loop */
     float *x_scales;           /* [m, padded / 32] dx */
+    float *x_pair_scales;      /* [m, padded / 64, 16] dx of block 2p in lanes 0-7, of block 2p + 1 in lanes 8-15 */
 } q8_job;
 
 static struct {
@@ -101,6 +102,12 @@ static void quantize_x(q8_job *job, const float *x)
             }
             job->x_signs[i * words + b] = bits;
         }
+        for (int64_t b = 0; b < words; b++) {
+            float *lanes = job->x_pair_scales + (i * words + b) * 8;
+            for (int lane = 0; lane < 8; lane++) {
+                lanes[lane] = job->x_scales[i * words + b];
+            }
+        }
     }
 }
 
@@ -146,6 +153,19 @@ static inline AVX512_VNNI_TARGET __m512 pair_scales(float low, float high)
     return _mm512_mask_mov_ps(_mm512_set1_ps(low), (__mmask16)0xff00, _mm512_set1_ps(high));
 }
 
+/* One block pair of ROWS x rows against the pair's weights (64 quants, or 32 and zeros for an odd last block). */
+#define Q8_PAIR_STEP(weights, w_pair)                                                                                \
+    for (int r = 0; r < ROWS; r++) {                                                                                  \
+        int64_t i = first_row + r;                                                                                    \
+        uint64_t signs;                                                                                               \
+        memcpy(&signs, job->x_signs + i * words + 2 * p, sizeof signs);                                               \
+        __m512i magnitude = _mm512_load_si512((const void *)(job->x_abs + i * job->padded + p * 64));                \
+        __m512i signed_weights = _mm512_mask_sub_epi8(weights, (__mmask64)signs, zero, weights);                    \
+        __m512i dot = _mm512_dpbusd_epi32(zero, magnitude, signed_weights);                                         \
+        __m512 scale = _mm512_mul_ps(_mm512_loadu_ps(job->x_pair_scales + (i * pairs + p) * 16), w_pair);            \
+        acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, acc[r]);                                           \
+    }
+
 /*
  * ROWS x rows (from `first_row`) against weight row j. ROWS is a constant at every call site, so the accumulators stay
  * in registers; each 64-byte weight load serves all ROWS rows.
@@ -155,28 +175,24 @@ static inline AVX512_VNNI_TARGET __attribute__((always_inline)) void q8_rows_avx
 {
     int64_t words = job->padded / Q8_BLOCK;
     int64_t pairs = job->padded / 64;
+    int64_t full_pairs = job->blocks / 2;
     const int8_t *w = job->w_q + j * job->k;
     __m512 acc[8];
     for (int r = 0; r < ROWS; r++) {
         acc[r] = _mm512_setzero_ps();
     }
     const __m512i zero = _mm512_setzero_si512();
-    for (int64_t p = 0; p < pairs; p++) {
-        /* An odd last block: only its 32 bytes exist in this row. */
-        __mmask64 present = (2 * p + 1 < job->blocks) ? ~(__mmask64)0 : (__mmask64)0xffffffffu;
-        __m512i weights = _mm512_maskz_loadu_epi8(present, w + p * 64);
-        __m512 w_pair = pair_scales(w_scales[2 * p], 2 * p + 1 < job->blocks ? w_scales[2 * p + 1] : 0.0f);
-        for (int r = 0; r < ROWS; r++) {
-            int64_t i = first_row + r;
-            uint64_t signs;
-            memcpy(&signs, job->x_signs + i * words + 2 * p, sizeof signs);
-            __m512i magnitude = _mm512_load_si512((const void *)(job->x_abs + i * job->padded + p * 64));
-            __m512i signed_weights = _mm512_mask_sub_epi8(weights, (__mmask64)signs, zero, weights);
-            __m512i dot = _mm512_dpbusd_epi32(zero, magnitude, signed_weights);
-            const float *x_scales = job->x_scales + i * words + 2 * p;
-            __m512 scale = _mm512_mul_ps(pair_scales(x_scales[0], x_scales[1]), w_pair);
-            acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, acc[r]);
-        }
+    int64_t p = 0;
+    for (; p < full_pairs; p++) {
+        __m512i weights = _mm512_loadu_si512((const void *)(w + p * 64));
+        __m512 w_pair = pair_scales(w_scales[2 * p], w_scales[2 * p + 1]);
+        Q8_PAIR_STEP(weights, w_pair)
+    }
+    if (p < pairs) {
+        /* An odd last block: only its 32 bytes exist in this row; the x side's padding is zero. */
+        __m512i weights = _mm512_maskz_loadu_epi8((__mmask64)0xffffffffu, w + p * 64);
+        __m512 w_pair = pair_scales(w_scales[2 * p], 0.0f);
+        Q8_PAIR_STEP(weights, w_pair)
     }
     for (int r = 0; r < ROWS; r++) {
         finish(job, first_row + r, j, _mm512_reduce_add_ps(acc[r]));
@@ -200,6 +216,9 @@ static AVX512_VNNI_TARGET void q8_avx512_task(void *context, int task)
             w_scales[b] = _cvtsh_ss(half[b]);
         }
         int64_t i = 0;
+        for (; i + 8 <= job->m; i += 8) {
+            q8_rows_avx512(job, w_scales, j, i, 8);
+        }
         for (; i + 4 <= job->m; i += 4) {
             q8_rows_avx512(job, w_scales, j, i, 4);
         }
@@ -234,7 +253,7 @@ int gqa_linear_q8_0(const float *x, int64_t m, int64_t k, const int8_t *w_q, con
     job.y = y;
     job.accumulate = accumulate;
     int64_t words = job.padded / Q8_BLOCK;
-    size_t bytes_per_row = (size_t)job.padded * 2 + (size_t)words * (sizeof(uint32_t) + sizeof(float));
+    size_t bytes_per_row = (size_t)job.padded * 2 + (size_t)words * (sizeof(uint32_t) + sizeof(float)) + (size_t)words * 8 * sizeof(float);
     if (ensure_scratch(bytes_per_row * (size_t)m + 64) != 0) {
         return -1;
     }
@@ -243,6 +262,7 @@ int gqa_linear_q8_0(const float *x, int64_t m, int64_t k, const int8_t *w_q, con
     job.x_q = (int8_t *)(base + (size_t)m * (size_t)job.padded);
     job.x_signs = (uint32_t *)(base + (size_t)m * (size_t)job.padded * 2);
     job.x_scales = (float *)(job.x_signs + (size_t)m * (size_t)words);
+    job.x_pair_scales = job.x_scales + (size_t)m * (size_t)words;
     quantize_x(&job, x);
 
     int tasks = gqa_threads() * 4;
