@@ -18,7 +18,7 @@ public sealed class NativeLinearQ8_0Tests
 {
     private static NativeKernels Kernels => TestKernels.Instance;
 
-    /// <summary>Every row count 1..17 (the AVX-512 loop takes rows four at a time), K from one block to 64, N odd.</summary>
+    /// <summary>Every row count 1..17 (the AVX-512 loop takes rows eight, four and one at a time), K from one block to 64, N odd.</summary>
     public static TheoryData<int, int, int, bool> Cases()
     {
         int[] ks = [32, 96, 768, 2048, 160];
@@ -28,6 +28,8 @@ public sealed class NativeLinearQ8_0Tests
         {
             cases.Add(m, ks[m % ks.Length], ns[m % ns.Length], m % 3 == 0);
         }
+        // A prefill's rows: more than one chunk of 32, the last one partial.
+        cases.Add(70, 224, 19, true);
         return cases;
     }
 

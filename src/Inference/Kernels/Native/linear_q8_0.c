@@ -145,7 +145,7 @@ static void q8_portable_task(void *context, int task)
     }
 }
 
-#define AVX512_VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma")))
+#define AVX512_VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,f16c,fma")))
 
 /* Two float16 scales broadcast into the low and high halves: the lanes of block 2p and block 2p + 1. */
 static inline AVX512_VNNI_TARGET __m512 pair_scales(float low, float high)
@@ -199,6 +199,55 @@ static inline AVX512_VNNI_TARGET __attribute__((always_inline)) void q8_rows_avx
     }
 }
 
+#define Q8_ROW_CHUNK 32
+
+static inline AVX512_VNNI_TARGET void q8_row_chunk_avx512(const q8_job *job, const float *w_scales, int64_t j, int64_t first_row,
+                                                          int64_t end_row)
+{
+    int64_t i = first_row;
+    for (; i + 8 <= end_row; i += 8) {
+        q8_rows_avx512(job, w_scales, j, i, 8);
+    }
+    for (; i + 4 <= end_row; i += 4) {
+        q8_rows_avx512(job, w_scales, j, i, 4);
+    }
+    for (; i < end_row; i++) {
+        q8_rows_avx512(job, w_scales, j, i, 1);
+    }
+}
+
+/* quantize_x with AVX-512: the same arithmetic (exact max, the same scalar divisions, vcvtps2dq rounding to nearest even). */
+static AVX512_VNNI_TARGET void quantize_x_avx512(q8_job *job, const float *x)
+{
+    int64_t words = job->padded / Q8_BLOCK;
+    for (int64_t i = 0; i < job->m; i++) {
+        int8_t *q = job->x_q + i * job->padded;
+        uint8_t *magnitude = job->x_abs + i * job->padded;
+        for (int64_t b = 0; b < words; b++) {
+            float d = 0.0f;
+            if (b >= job->blocks) {
+                memset(q + b * Q8_BLOCK, 0, Q8_BLOCK);
+                memset(magnitude + b * Q8_BLOCK, 0, Q8_BLOCK);
+                job->x_signs[i * words + b] = 0;
+            } else {
+                const float *from = x + i * job->k + b * Q8_BLOCK;
+                __m512 low = _mm512_loadu_ps(from), high = _mm512_loadu_ps(from + 16);
+                float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(low), _mm512_abs_ps(high)));
+                d = _cvtsh_ss(_cvtss_sh(amax / 127.0f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+                __m512 inverse = _mm512_set1_ps(amax != 0.0f ? 127.0f / amax : 0.0f);
+                __m512i q_low = _mm512_cvtps_epi32(_mm512_mul_ps(low, inverse));
+                __m512i q_high = _mm512_cvtps_epi32(_mm512_mul_ps(high, inverse));
+                __m256i bytes = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm512_cvtepi32_epi8(q_low)), _mm512_cvtepi32_epi8(q_high), 1);
+                _mm256_storeu_si256((__m256i *)(q + b * Q8_BLOCK), bytes);
+                _mm256_storeu_si256((__m256i *)(magnitude + b * Q8_BLOCK), _mm256_abs_epi8(bytes));
+                job->x_signs[i * words + b] = (uint32_t)_mm256_movemask_epi8(bytes);
+            }
+            job->x_scales[i * words + b] = d;
+            _mm256_storeu_ps(job->x_pair_scales + (i * words + b) * 8, _mm256_set1_ps(d));
+        }
+    }
+}
+
 static AVX512_VNNI_TARGET void q8_avx512_task(void *context, int task)
 {
     const q8_job *job = context;
@@ -206,24 +255,19 @@ static AVX512_VNNI_TARGET void q8_avx512_task(void *context, int task)
     int64_t last = first + job->columns_per_task < job->n ? first + job->columns_per_task : job->n;
     /* A row's scales widened once, read by every x row (k <= GQA_Q8_0_MAX_K is checked by the caller). */
     float w_scales[GQA_Q8_0_MAX_K / Q8_BLOCK];
-    for (int64_t j = first; j < last; j++) {
-        const uint16_t *half = job->w_scales + j * job->blocks;
-        int64_t b = 0;
-        for (; b + 16 <= job->blocks; b += 16) {
-            _mm512_storeu_ps(w_scales + b, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(half + b))));
-        }
-        for (; b < job->blocks; b++) {
-            w_scales[b] = _cvtsh_ss(half[b]);
-        }
-        int64_t i = 0;
-        for (; i + 8 <= job->m; i += 8) {
-            q8_rows_avx512(job, w_scales, j, i, 8);
-        }
-        for (; i + 4 <= job->m; i += 4) {
-            q8_rows_avx512(job, w_scales, j, i, 4);
-        }
-        for (; i < job->m; i++) {
-            q8_rows_avx512(job, w_scales, j, i, 1);
+    /* Many x rows (a prefill) are taken in chunks, so a chunk's quantised rows stay in cache across the task's weight rows. */
+    for (int64_t first_row = 0; first_row < job->m; first_row += Q8_ROW_CHUNK) {
+        int64_t end_row = first_row + Q8_ROW_CHUNK < job->m ? first_row + Q8_ROW_CHUNK : job->m;
+        for (int64_t j = first; j < last; j++) {
+            const uint16_t *half = job->w_scales + j * job->blocks;
+            int64_t b = 0;
+            for (; b + 16 <= job->blocks; b += 16) {
+                _mm512_storeu_ps(w_scales + b, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(half + b))));
+            }
+            for (; b < job->blocks; b++) {
+                w_scales[b] = _cvtsh_ss(half[b]);
+            }
+            q8_row_chunk_avx512(job, w_scales, j, first_row, end_row);
         }
     }
 }
@@ -263,16 +307,20 @@ int gqa_linear_q8_0(const float *x, int64_t m, int64_t k, const int8_t *w_q, con
     job.x_signs = (uint32_t *)(base + (size_t)m * (size_t)job.padded * 2);
     job.x_scales = (float *)(job.x_signs + (size_t)m * (size_t)words);
     job.x_pair_scales = job.x_scales + (size_t)m * (size_t)words;
-    quantize_x(&job, x);
-
-    int tasks = gqa_threads() * 4;
-    job.columns_per_task = (n + tasks - 1) / tasks;
-    tasks = (int)((n + job.columns_per_task - 1) / job.columns_per_task);
     static int features = -1;
     if (features < 0) {
         features = gqa_cpu_features();
     }
     int vnni = !portable_only && (features & GQA_CPU_AVX512F) && (features & GQA_CPU_AVX512_VNNI) && (features & GQA_CPU_F16C);
+    if (vnni) {
+        quantize_x_avx512(&job, x);
+    } else {
+        quantize_x(&job, x);
+    }
+
+    int tasks = gqa_threads() * 4;
+    job.columns_per_task = (n + tasks - 1) / tasks;
+    tasks = (int)((n + job.columns_per_task - 1) / job.columns_per_task);
     gqa_parallel_for(tasks, vnni ? q8_avx512_task : q8_portable_task, &job);
     return 0;
 }
