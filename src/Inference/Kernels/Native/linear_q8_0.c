@@ -8,9 +8,9 @@
  * 64-byte boundary, and a row's scales come in one short run; the bytes read are the same as llama.cpp's.
  *
  * The activations are quantised once per call on the calling thread into scratch that also holds what the VNNI loop
- * wants: vpdpbusd multiplies unsigned by signed bytes, so the scratch keeps |qx| and the signs of qx as a bit mask,
- * and the loop moves each sign onto the weight (w' = qx < 0 ? -qw : qw, |qw| <= 127 so negation cannot overflow);
- * |qx| * w' = qx * qw.
+ * wants. vpdpbusd multiplies unsigned by signed bytes: the loop flips each weight's sign bit, which reads qw + 128 as
+ * an unsigned byte, once per 64 weights for all x rows, and starts each dot from -128 * sum(qx) (per 4-byte lane,
+ * kept in the scratch), so sum((qw + 128) * qx) - 128 * sum(qx) = sum(qw * qx), exactly, in int32.
  */
 #include "dtype.h"
 #include "gqa_kernels.h"
@@ -24,7 +24,7 @@
 
 #define Q8_BLOCK 32
 
-/* One x row, quantised: per block its scale (float16 rounded, held as float32), |q| and sign bits. */
+/* A call's shapes and operands, and its x rows quantised: per block the scale (float16 rounded, held as float32). */
 typedef struct {
     int64_t m, k, n, blocks;
     int64_t padded;            /* k rounded up to 64: the VNNI loop reads whole block pairs */
@@ -34,12 +34,11 @@ typedef struct {
     float *y;
     int accumulate;
     int64_t columns_per_task;
-    /* scratch, m rows each */
-    uint8_t *x_abs;            /* [m, padded] |qx|, zero padded */
-    uint32_t *x_signs;         /* [m, padded / 32] bit c of word b: qx[32 b + c] < 0 */
-    int8_t *x_q;               /* [m, padded] qx, for the portable loop */
-    float *x_scales;           /* [m, padded / 32] dx */
+    /* scratch, m rows each, every array 64-byte aligned */
+    int8_t *x_q;               /* [m, padded] qx, zero padded */
+    int32_t *x_offsets;        /* [m, padded / 64, 16] -128 * (sum of the 4 qx of each vpdpbusd lane) */
     float *x_pair_scales;      /* [m, padded / 64, 16] dx of block 2p in lanes 0-7, of block 2p + 1 in lanes 8-15 */
+    float *x_scales;           /* [m, padded / 32] dx */
 } q8_job;
 
 static struct {
@@ -84,28 +83,20 @@ static void quantize_x(q8_job *job, const float *x)
     int64_t words = job->padded / Q8_BLOCK;
     for (int64_t i = 0; i < job->m; i++) {
         int8_t *q = job->x_q + i * job->padded;
-        uint8_t *magnitude = job->x_abs + i * job->padded;
         for (int64_t b = 0; b < words; b++) {
             if (b >= job->blocks) {
                 memset(q + b * Q8_BLOCK, 0, Q8_BLOCK);
-                memset(magnitude + b * Q8_BLOCK, 0, Q8_BLOCK);
-                job->x_signs[i * words + b] = 0;
                 job->x_scales[i * words + b] = 0.0f;
-                continue;
+            } else {
+                quantize_block(x + i * job->k + b * Q8_BLOCK, q + b * Q8_BLOCK, job->x_scales + i * words + b);
             }
-            int8_t *block = q + b * Q8_BLOCK;
-            quantize_block(x + i * job->k + b * Q8_BLOCK, block, job->x_scales + i * words + b);
-            uint32_t bits = 0;
-            for (int c = 0; c < Q8_BLOCK; c++) {
-                magnitude[b * Q8_BLOCK + c] = (uint8_t)(block[c] < 0 ? -block[c] : block[c]);
-                bits |= (uint32_t)(block[c] < 0) << c;
-            }
-            job->x_signs[i * words + b] = bits;
-        }
-        for (int64_t b = 0; b < words; b++) {
-            float *lanes = job->x_pair_scales + (i * words + b) * 8;
             for (int lane = 0; lane < 8; lane++) {
-                lanes[lane] = job->x_scales[i * words + b];
+                int32_t sum = 0;
+                for (int t = 0; t < 4; t++) {
+                    sum += q[b * Q8_BLOCK + 4 * lane + t];
+                }
+                job->x_offsets[i * words * 8 + b * 8 + lane] = -128 * sum;
+                job->x_pair_scales[i * words * 8 + b * 8 + lane] = job->x_scales[i * words + b];
             }
         }
     }
@@ -153,16 +144,13 @@ static inline AVX512_VNNI_TARGET __m512 pair_scales(float low, float high)
     return _mm512_mask_mov_ps(_mm512_set1_ps(low), (__mmask16)0xff00, _mm512_set1_ps(high));
 }
 
-/* One block pair of ROWS x rows against the pair's weights (64 quants, or 32 and zeros for an odd last block). */
-#define Q8_PAIR_STEP(weights, w_pair)                                                                                \
+/* One block pair of ROWS x rows against the pair's weights read as unsigned (qw + 128; an odd last block's partner 128s). */
+#define Q8_PAIR_STEP(unsigned_weights, w_pair)                                                                       \
     for (int r = 0; r < ROWS; r++) {                                                                                  \
-        int64_t i = first_row + r;                                                                                    \
-        uint64_t signs;                                                                                               \
-        memcpy(&signs, job->x_signs + i * words + 2 * p, sizeof signs);                                               \
-        __m512i magnitude = _mm512_load_si512((const void *)(job->x_abs + i * job->padded + p * 64));                \
-        __m512i signed_weights = _mm512_mask_sub_epi8(weights, (__mmask64)signs, zero, weights);                    \
-        __m512i dot = _mm512_dpbusd_epi32(zero, magnitude, signed_weights);                                         \
-        __m512 scale = _mm512_mul_ps(_mm512_loadu_ps(job->x_pair_scales + (i * pairs + p) * 16), w_pair);            \
+        int64_t lanes = ((first_row + r) * pairs + p) * 16;                                                          \
+        __m512i dot = _mm512_dpbusd_epi32(_mm512_load_si512((const void *)(job->x_offsets + lanes)), unsigned_weights, \
+                                          _mm512_load_si512((const void *)(job->x_q + (first_row + r) * job->padded + p * 64))); \
+        __m512 scale = _mm512_mul_ps(_mm512_load_ps(job->x_pair_scales + lanes), w_pair);                           \
         acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, acc[r]);                                           \
     }
 
@@ -173,7 +161,6 @@ static inline AVX512_VNNI_TARGET __m512 pair_scales(float low, float high)
 static inline AVX512_VNNI_TARGET __attribute__((always_inline)) void q8_rows_avx512(const q8_job *job, const float *w_scales,
                                                                                    int64_t j, int64_t first_row, const int ROWS)
 {
-    int64_t words = job->padded / Q8_BLOCK;
     int64_t pairs = job->padded / 64;
     int64_t full_pairs = job->blocks / 2;
     const int8_t *w = job->w_q + j * job->k;
@@ -181,16 +168,16 @@ static inline AVX512_VNNI_TARGET __attribute__((always_inline)) void q8_rows_avx
     for (int r = 0; r < ROWS; r++) {
         acc[r] = _mm512_setzero_ps();
     }
-    const __m512i zero = _mm512_setzero_si512();
+    const __m512i sign_bits = _mm512_set1_epi8((char)0x80);
     int64_t p = 0;
     for (; p < full_pairs; p++) {
-        __m512i weights = _mm512_loadu_si512((const void *)(w + p * 64));
+        __m512i weights = _mm512_xor_si512(_mm512_loadu_si512((const void *)(w + p * 64)), sign_bits);
         __m512 w_pair = pair_scales(w_scales[2 * p], w_scales[2 * p + 1]);
         Q8_PAIR_STEP(weights, w_pair)
     }
     if (p < pairs) {
         /* An odd last block: only its 32 bytes exist in this row; the x side's padding is zero. */
-        __m512i weights = _mm512_maskz_loadu_epi8((__mmask64)0xffffffffu, w + p * 64);
+        __m512i weights = _mm512_xor_si512(_mm512_maskz_loadu_epi8((__mmask64)0xffffffffu, w + p * 64), sign_bits);
         __m512 w_pair = pair_scales(w_scales[2 * p], 0.0f);
         Q8_PAIR_STEP(weights, w_pair)
     }
@@ -220,15 +207,14 @@ static inline AVX512_VNNI_TARGET void q8_row_chunk_avx512(const q8_job *job, con
 static AVX512_VNNI_TARGET void quantize_x_avx512(q8_job *job, const float *x)
 {
     int64_t words = job->padded / Q8_BLOCK;
+    int64_t pairs = job->padded / 64;
+    const __m512i minus_128 = _mm512_set1_epi8((char)0x80);
     for (int64_t i = 0; i < job->m; i++) {
         int8_t *q = job->x_q + i * job->padded;
-        uint8_t *magnitude = job->x_abs + i * job->padded;
         for (int64_t b = 0; b < words; b++) {
             float d = 0.0f;
             if (b >= job->blocks) {
                 memset(q + b * Q8_BLOCK, 0, Q8_BLOCK);
-                memset(magnitude + b * Q8_BLOCK, 0, Q8_BLOCK);
-                job->x_signs[i * words + b] = 0;
             } else {
                 const float *from = x + i * job->k + b * Q8_BLOCK;
                 __m512 low = _mm512_loadu_ps(from), high = _mm512_loadu_ps(from + 16);
@@ -239,11 +225,14 @@ static AVX512_VNNI_TARGET void quantize_x_avx512(q8_job *job, const float *x)
                 __m512i q_high = _mm512_cvtps_epi32(_mm512_mul_ps(high, inverse));
                 __m256i bytes = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm512_cvtepi32_epi8(q_low)), _mm512_cvtepi32_epi8(q_high), 1);
                 _mm256_storeu_si256((__m256i *)(q + b * Q8_BLOCK), bytes);
-                _mm256_storeu_si256((__m256i *)(magnitude + b * Q8_BLOCK), _mm256_abs_epi8(bytes));
-                job->x_signs[i * words + b] = (uint32_t)_mm256_movemask_epi8(bytes);
             }
             job->x_scales[i * words + b] = d;
-            _mm256_storeu_ps(job->x_pair_scales + (i * words + b) * 8, _mm256_set1_ps(d));
+            _mm256_store_ps(job->x_pair_scales + (i * words + b) * 8, _mm256_set1_ps(d));
+        }
+        /* -128 * sum of each lane's 4 qx: vpdpbusd of 0x80 (128 unsigned) with qx, negated. */
+        for (int64_t p = 0; p < pairs; p++) {
+            __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), minus_128, _mm512_load_si512((const void *)(q + p * 64)));
+            _mm512_store_si512((void *)(job->x_offsets + (i * pairs + p) * 16), _mm512_sub_epi32(_mm512_setzero_si512(), sums));
         }
     }
 }
@@ -296,17 +285,18 @@ int gqa_linear_q8_0(const float *x, int64_t m, int64_t k, const int8_t *w_q, con
     job.bias = bias;
     job.y = y;
     job.accumulate = accumulate;
+    /* Per x row: qx, the lane offsets and the pair scales (padded bytes each, so every array stays 64-byte aligned), dx. */
     int64_t words = job.padded / Q8_BLOCK;
-    size_t bytes_per_row = (size_t)job.padded * 2 + (size_t)words * (sizeof(uint32_t) + sizeof(float)) + (size_t)words * 8 * sizeof(float);
-    if (ensure_scratch(bytes_per_row * (size_t)m + 64) != 0) {
+    size_t bytes_per_row = (size_t)job.padded * 3 + (size_t)words * sizeof(float);
+    if (ensure_scratch(bytes_per_row * (size_t)m) != 0) {
         return -1;
     }
     uint8_t *base = scratch.memory;
-    job.x_abs = base;
-    job.x_q = (int8_t *)(base + (size_t)m * (size_t)job.padded);
-    job.x_signs = (uint32_t *)(base + (size_t)m * (size_t)job.padded * 2);
-    job.x_scales = (float *)(job.x_signs + (size_t)m * (size_t)words);
-    job.x_pair_scales = job.x_scales + (size_t)m * (size_t)words;
+    size_t region = (size_t)m * (size_t)job.padded;
+    job.x_q = (int8_t *)base;
+    job.x_offsets = (int32_t *)(base + region);
+    job.x_pair_scales = (float *)(base + 2 * region);
+    job.x_scales = (float *)(base + 3 * region);
     static int features = -1;
     if (features < 0) {
         features = gqa_cpu_features();
