@@ -101,10 +101,10 @@ public sealed class NativeKernels
         {
             return false;
         }
-        long m = input.shape[0], k = input.shape[1], n = weight.OutFeatures;
-        if (weight.InFeatures != k || output.shape[0] != m || output.shape[1] != n)
+        long m = input.size(0), k = input.size(1), n = weight.OutFeatures;
+        if (weight.InFeatures != k || output.size(0) != m || output.size(1) != n)
         {
-            throw new ArgumentException($"q8_0 linear shapes disagree: input [{m}, {k}], weight [{n}, {weight.InFeatures}], output [{output.shape[0]}, {output.shape[1]}].");
+            throw new ArgumentException($"q8_0 linear shapes disagree: input [{m}, {k}], weight [{n}, {weight.InFeatures}], output [{output.size(0)}, {output.size(1)}].");
         }
         if (bias is not null && (bias.dtype != ScalarType.Float32 || bias.numel() != n || !bias.is_contiguous()))
         {

@@ -14,7 +14,7 @@ public readonly record struct Q8_0Weight(Tensor Quants, Tensor Scales)
     /// <summary>Values per block (ggml's QK8_0).</summary>
     public const int BlockSize = 32;
 
-    public long OutFeatures => Quants.shape[0];
+    public long OutFeatures => Quants.size(0);
 
-    public long InFeatures => Quants.shape[1];
+    public long InFeatures => Quants.size(1);
 }

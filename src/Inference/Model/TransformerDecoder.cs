@@ -115,10 +115,10 @@ public sealed class TransformerDecoder : IDisposable
     private Tensor LinearQ8_0(Tensor input, Q8_0Weight weight, Tensor? bias, Tensor? accumulateInto)
     {
         var rows = input.is_contiguous() ? input : input.contiguous();
-        var output = accumulateInto ?? empty(rows.shape[0], weight.OutFeatures, ScalarType.Float32);
+        var output = accumulateInto ?? empty(rows.size(0), weight.OutFeatures, ScalarType.Float32);
         if (!_kernels!.TryLinearQ8_0(rows, weight, bias, output, accumulate: accumulateInto is not null))
         {
-            throw new InvalidOperationException($"the native Q8_0 kernel refused a [{rows.shape[0]}, {weight.InFeatures}] x [{weight.OutFeatures}, {weight.InFeatures}] product.");
+            throw new InvalidOperationException($"the native Q8_0 kernel refused a [{rows.size(0)}, {weight.InFeatures}] x [{weight.OutFeatures}, {weight.InFeatures}] product.");
         }
         return output;
     }

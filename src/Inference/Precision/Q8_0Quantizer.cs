@@ -15,15 +15,19 @@ public static class Q8_0Quantizer
     /// <summary>Rows per slice when reading or writing tensor storage through spans (a span holds at most 2 GiB).</summary>
     private const long SliceBytes = 256L << 20;
 
-    /// <summary>Whether a matrix with rows of <paramref name="inFeatures"/> values can be held as Q8_0.</summary>
-    public static bool CanQuantize(long inFeatures) => inFeatures > 0 && inFeatures % Q8_0Weight.BlockSize == 0;
+    /// <summary>
+    /// Whether a matrix with rows of <paramref name="inFeatures"/> values can be held as Q8_0: whole blocks, and no wider
+    /// than the native kernel takes (<see cref="Kernels.NativeKernels.Q8_0MaxInFeatures"/>).
+    /// </summary>
+    public static bool CanQuantize(long inFeatures) =>
+        inFeatures > 0 && inFeatures % Q8_0Weight.BlockSize == 0 && inFeatures <= Kernels.NativeKernels.Q8_0MaxInFeatures;
 
     /// <summary>New int8 quants [N, K] and float16 scales [N, K/32] of a float32 matrix; the caller owns both.</summary>
     public static (Tensor Quants, Tensor Scales) Quantize(Tensor matrix)
     {
         if (matrix.dim() != 2 || matrix.dtype != ScalarType.Float32 || !CanQuantize(matrix.shape[1]))
         {
-            throw new ArgumentException($"Q8_0 quantises float32 matrices whose rows are a multiple of {Q8_0Weight.BlockSize} long; got {matrix.dtype} [{string.Join(", ", matrix.shape)}].", nameof(matrix));
+            throw new ArgumentException($"Q8_0 quantises float32 matrices whose rows are a multiple of {Q8_0Weight.BlockSize} long (at most {Kernels.NativeKernels.Q8_0MaxInFeatures}); got {matrix.dtype} [{string.Join(", ", matrix.shape)}].", nameof(matrix));
         }
         long rows = matrix.shape[0], columns = matrix.shape[1];
         using var source = matrix.contiguous();
