@@ -40,6 +40,7 @@ internal static class StepBenchmark
             Console.WriteLine($"weights in {choice.Name}: {choice.Reason} {string.Join("; ", choice.Timings.Select(t => $"{t.Rows} rows f32 {t.F32Milliseconds:F3} ms bf16 {t.Bf16Milliseconds:F3} ms"))}");
             return choice.Dtype;
         });
+        Console.WriteLine($"weights {loaded.Weights.ComputePrecision}, {loaded.Weights.Bytes:N0} bytes");
         var decoder = new TransformerDecoder(loaded.Weights, kernels);
         var context = arguments.Int("--context", 64);
         var iterations = arguments.Int("--iterations", 500);

@@ -27,7 +27,8 @@ public sealed class EngineOptions
     public string KvDtype { get; set; } = "f32";
 
     /// <summary>
-    /// Element type linear weights are stored and multiplied in: <c>auto</c>, <c>f32</c>, <c>bf16</c> or <c>f16</c>. <c>auto</c>
+    /// Element type linear weights are stored and multiplied in: <c>auto</c>, <c>f32</c>, <c>bf16</c>, <c>f16</c> or <c>q8_0</c>
+    /// (llama.cpp's int8 blocks, multiplied by the native kernel; float32 when the kernels are off or absent). <c>auto</c>
     /// takes bf16 only where the CPU has native bf16 and a start-up measurement shows it faster (see
     /// <see cref="Precision.WeightDtypeChooser"/>). The default, f32, reproduces llama2.c's outputs exactly.
     /// </summary>

@@ -284,6 +284,12 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
         var kernels = LoadedKernels(config);
         var choice = Precision.WeightDtypeChooser.Choose(Precision.WeightDtypeChooser.Parse(_options.WeightDtype), config, cpu,
             measure: c => Precision.Bf16MatmulProbe.Measure(c, kernels));
+        if (choice.Dtype == Precision.WeightDtypeChoice.Q8_0Dtype && kernels is null)
+        {
+            // Q8_0 blocks are multiplied by the native kernel only: without it the file's values are served in float32.
+            var why = _options.NativeKernels ? "the native kernels cannot load" : "the native kernels are off (Inference:NativeKernels = false)";
+            choice = new Precision.WeightDtypeChoice(torch.ScalarType.Float32, $"q8_0 was asked for, but {why}: weights dequantised to float32", []);
+        }
         _logger.LogInformation("Linear weights in {WeightDtype} (Inference:WeightDtype = {Configured}): {Reason}; CPU {CpuModel}, native bf16 {NativeBf16}",
             choice.Name, _options.WeightDtype, choice.Reason, cpu.ModelName, cpu.HasNativeBf16);
         foreach (var timing in choice.Timings)

@@ -11,4 +11,6 @@ public enum NativeCpuFeatures
     Avx512Bf16 = 1 << 2,
     F16c = 1 << 3,
     AmxBf16 = 1 << 4,
+    /// <summary>AVX512_VNNI (vpdpbusd): the Q8_0 kernel's int8 dot products.</summary>
+    Avx512Vnni = 1 << 5,
 }

@@ -11,7 +11,7 @@ internal static unsafe partial class NativeKernelInterop
     public const string LibraryName = "gqakernels";
 
     /// <summary>The ABI this assembly was written against (GQA_KERNELS_ABI); a library reporting another is not used.</summary>
-    public const int ExpectedAbi = 3;
+    public const int ExpectedAbi = 4;
 
     [LibraryImport(LibraryName, EntryPoint = "gqa_kernels_abi")]
     public static partial int KernelsAbi();
@@ -40,4 +40,10 @@ internal static unsafe partial class NativeKernelInterop
 
     [LibraryImport(LibraryName, EntryPoint = "gqa_linear_on_path")]
     public static partial int LinearOnPath(int path, float* x, long m, long k, void* w, int wDtype, long n, float* bias, float* y, int accumulate);
+
+    [LibraryImport(LibraryName, EntryPoint = "gqa_set_portable_only")]
+    public static partial void SetPortableOnly(int on);
+
+    [LibraryImport(LibraryName, EntryPoint = "gqa_linear_q8_0")]
+    public static partial int LinearQ8_0(float* x, long m, long k, sbyte* wQ, ushort* wScales, long n, float* bias, float* y, int accumulate);
 }

@@ -1,3 +1,4 @@
+using GqaService.Inference.Model;
 using static TorchSharp.torch;
 
 namespace GqaService.Inference.Kernels;
@@ -156,5 +157,45 @@ public sealed class NativeKernels
                 TensorMemory.Address(keys), TensorMemory.Address(values), (int)keys.dtype, slotsAddress, offsetsAddress, lengthsAddress,
                 (float*)TensorMemory.Address(output), heads * headDim, portableOnly ? 1 : 0) == 0;
         }
+    }
+
+    /// <summary>
+    /// Tests only: with <paramref name="on"/>, kernels take their portable C paths whatever the host can do (so those paths
+    /// are checked on hosts that never need them). Process-wide; call between kernels.
+    /// </summary>
+    public static void SetPortableOnly(bool on) => NativeKernelInterop.SetPortableOnly(on ? 1 : 0);
+
+    /// <summary>The widest input the Q8_0 kernel takes (GQA_Q8_0_MAX_K).</summary>
+    public const long Q8_0MaxInFeatures = 65536;
+
+    /// <summary>
+    /// <paramref name="output"/> = (or += with <paramref name="accumulate"/>) <paramref name="input"/> @ Wᵀ (+ <paramref name="bias"/>)
+    /// for Q8_0 weights W (<see cref="Q8_0Weight"/>), computed as llama.cpp does: the input is quantised to Q8_0 per 32-block
+    /// and each output is Σ_blocks dx·dw·Σ qx·qw. input [M, K] and output [M, N] float32 contiguous, bias [N] float32 or null.
+    /// False (output untouched) when the library cannot (K beyond <see cref="Q8_0MaxInFeatures"/>, or dtypes/layout it does not read).
+    /// </summary>
+    public unsafe bool TryLinearQ8_0(Tensor input, Q8_0Weight weight, Tensor? bias, Tensor output, bool accumulate)
+    {
+        if (input.dtype != ScalarType.Float32 || output.dtype != ScalarType.Float32 || input.dim() != 2 || output.dim() != 2
+            || !input.is_contiguous() || !output.is_contiguous() || weight.InFeatures > Q8_0MaxInFeatures)
+        {
+            return false;
+        }
+        long m = input.size(0), k = input.size(1), n = weight.OutFeatures;
+        if (weight.InFeatures != k || output.size(0) != m || output.size(1) != n)
+        {
+            throw new ArgumentException($"q8_0 linear shapes disagree: input [{m}, {k}], weight [{n}, {weight.InFeatures}], output [{output.size(0)}, {output.size(1)}].");
+        }
+        if (bias is not null && (bias.dtype != ScalarType.Float32 || bias.numel() != n || !bias.is_contiguous()))
+        {
+            return false;
+        }
+        if (m == 0)
+        {
+            return true;
+        }
+        var biasAddress = bias is null ? null : (float*)TensorMemory.Address(bias);
+        return NativeKernelInterop.LinearQ8_0((float*)TensorMemory.Address(input), m, k, (sbyte*)TensorMemory.Address(weight.Quants),
+            (ushort*)TensorMemory.Address(weight.Scales), n, biasAddress, (float*)TensorMemory.Address(output), accumulate ? 1 : 0) == 0;
     }
 }

@@ -40,7 +40,7 @@ public static class DefaultModel
             Source: $"built-in, random weights from seed {Seed}")
         {
             TokenizerKind = "gpt2",
-            ComputePrecision = Precision.WeightDtypeChoice.NameOf(weights.LinearDtype),
+            ComputePrecision = weights.ComputePrecision,
         };
         return new LoadedModel(weights, Gpt2TextTokenizer.Instance, description);
     }

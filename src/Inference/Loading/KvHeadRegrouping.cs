@@ -39,6 +39,12 @@ public static class KvHeadRegrouping
             throw new ModelLoadException(model.Description.Source,
                 $"Inference:KvHeads = {kvHeads} must divide the model's {config.NumKvHeads} K/V heads ({config.NumHeads} query heads); possible: {string.Join(", ", Divisors(config.NumKvHeads))}.");
         }
+        if (model.Weights.HasQ8_0)
+        {
+            model.Dispose();
+            throw new ModelLoadException(model.Description.Source,
+                $"Inference:KvHeads = {kvHeads} pools K/V heads of float weights; it cannot be combined with Inference:WeightDtype = q8_0.");
+        }
         var regroupedConfig = config with { NumKvHeads = kvHeads };
         ModelWeights weights;
         using (var scope = NewDisposeScope())

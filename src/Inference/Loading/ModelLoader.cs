@@ -148,7 +148,7 @@ public static class ModelLoader
             EosToken = text.EosToken,
             WeightPrecision = precision,
             GenerationDefaults = generation ?? GenerationDefaults.None,
-            ComputePrecision = Precision.WeightDtypeChoice.NameOf(weights.LinearDtype),
+            ComputePrecision = weights.ComputePrecision,
             Notes = [.. facts.Notes, .. text.Notes, .. templateNote is null ? Array.Empty<string>() : [templateNote]],
         };
         return new LoadedModel(weights, text.Tokenizer, description);

@@ -27,6 +27,12 @@ internal static class ModelWeightsAssembler
         var total = 2 + config.NumLayers * (family.QkvBias ? 12 : 9) + (config.TiedEmbeddings ? 0 : 1);
         long bytes = 0;
         var dtype = linearDtype?.Invoke(config) ?? ScalarType.Float32;
+        // Q8_0: matrices arrive in float32 and are quantised once fused (LayerWeights), the classifier here.
+        var quantize = dtype == Precision.WeightDtypeChoice.Q8_0Dtype;
+        if (quantize)
+        {
+            dtype = ScalarType.Float32;
+        }
         Tensor Read(string name, params long[] shape)
         {
             var tensor = reader.Read(name, shape);
@@ -72,12 +78,24 @@ internal static class ModelWeightsAssembler
                     ReadLinear(WeightNames.Gate(i), f, d),
                     ReadLinear(WeightNames.Down(i), d, f),
                     ReadLinear(WeightNames.Up(i), f, d),
-                    family.QkvBias ? (ReadLinear(WeightNames.QueryBias(i), q), ReadLinear(WeightNames.KeyBias(i), kv), ReadLinear(WeightNames.ValueBias(i), kv)) : null));
+                    family.QkvBias ? (ReadLinear(WeightNames.QueryBias(i), q), ReadLinear(WeightNames.KeyBias(i), kv), ReadLinear(WeightNames.ValueBias(i), kv)) : null,
+                    quantize));
             }
             var finalNorm = Read(WeightNames.FinalNorm, d);
             var classifier = config.TiedEmbeddings ? null : ReadLinear(WeightNames.Classifier, v, d);
             RejectUnused(reader, family, config, read, path);
-            return new ModelWeights(config, embedding, layers, finalNorm, classifier);
+            Tensor? classifierScales = null;
+            if (quantize && Precision.Q8_0Quantizer.CanQuantize(d))
+            {
+                // As llama.cpp: the classifier is Q8_0 too; a tied model keeps its float32 embedding for row lookups beside it.
+                var wide = classifier ?? embedding;
+                (classifier, classifierScales) = Precision.Q8_0Quantizer.Quantize(wide);
+                if (!ReferenceEquals(wide, embedding))
+                {
+                    wide.Dispose();
+                }
+            }
+            return new ModelWeights(config, embedding, layers, finalNorm, classifier, classifierScales);
         }
         catch (Exception e)
         {

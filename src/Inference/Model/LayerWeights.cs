@@ -6,6 +6,8 @@ namespace GqaService.Inference.Model;
 /// <summary>
 /// One decoder layer's parameters, in PyTorch <c>Linear</c> layout ([out, in]). Q, K and V are fused into one matrix
 /// and the SwiGLU gate and up projections into another, so each needs one matmul per step.
+/// A projection held as Q8_0 (<see cref="Q8_0Weight"/>) keeps its int8 quants in the projection property itself and its
+/// float16 block scales in the matching <c>…Scales</c> property (null for a float projection).
 /// </summary>
 public sealed class LayerWeights : IDisposable
 {
@@ -20,10 +22,25 @@ public sealed class LayerWeights : IDisposable
     /// <summary>Transposed views for <c>addmm_</c>, which adds a layer's output into the residual stream without a temporary.</summary>
     public Tensor OutputProjectionT { get; } // [H*Dh, D]
     public Tensor DownProjectionT { get; }   // [F, D]
+    /// <summary>Q8_0 block scales [N, K/32] of the projection of the same name, or null when it is held in a float dtype.</summary>
+    public Tensor? QkvScales { get; }
+    public Tensor? OutputScales { get; }
+    public Tensor? GateUpScales { get; }
+    public Tensor? DownScales { get; }
 
-    /// <summary>Takes ownership of every tensor passed in. <paramref name="qkvBiases"/>: the q, k and v biases, or null.</summary>
+    public Q8_0Weight? QkvQ8_0 => QkvScales is null ? null : new Q8_0Weight(QkvProjection, QkvScales);
+    public Q8_0Weight? OutputQ8_0 => OutputScales is null ? null : new Q8_0Weight(OutputProjection, OutputScales);
+    public Q8_0Weight? GateUpQ8_0 => GateUpScales is null ? null : new Q8_0Weight(GateUpProjection, GateUpScales);
+    public Q8_0Weight? DownQ8_0 => DownScales is null ? null : new Q8_0Weight(DownProjection, DownScales);
+
+    /// <summary>Whether any projection is held as Q8_0.</summary>
+    public bool HasQ8_0 => QkvScales is not null || OutputScales is not null || GateUpScales is not null || DownScales is not null;
+
+    /// <summary>Takes ownership of every tensor passed in. <paramref name="qkvBiases"/>: the q, k and v biases, or null.
+    /// <paramref name="quantize"/>: a float32 projection of a layer whose rows are a multiple of 32 long is
+    /// quantised to Q8_0 (<see cref="Precision.Q8_0Quantizer"/>) once fused; the others stay as they are.</summary>
     public LayerWeights(Tensor attentionNorm, Tensor wq, Tensor wk, Tensor wv, Tensor wo, Tensor feedForwardNorm, Tensor gate, Tensor down, Tensor up,
-        (Tensor Q, Tensor K, Tensor V)? qkvBiases = null)
+        (Tensor Q, Tensor K, Tensor V)? qkvBiases = null, bool quantize = false)
     {
         using (no_grad())
         {
@@ -40,6 +57,13 @@ public sealed class LayerWeights : IDisposable
             FeedForwardNorm = feedForwardNorm.contiguous().DetachFromDisposeScope();
             GateUpProjection = cat([gate, up], 0).contiguous().DetachFromDisposeScope();
             DownProjection = down.contiguous().DetachFromDisposeScope();
+            if (quantize)
+            {
+                (QkvProjection, QkvScales) = QuantizeOwned(QkvProjection);
+                (OutputProjection, OutputScales) = QuantizeOwned(OutputProjection, wo);
+                (GateUpProjection, GateUpScales) = QuantizeOwned(GateUpProjection);
+                (DownProjection, DownScales) = QuantizeOwned(DownProjection, down);
+            }
             OutputProjectionT = OutputProjection.t().DetachFromDisposeScope();
             DownProjectionT = DownProjection.t().DetachFromDisposeScope();
         }
@@ -54,6 +78,24 @@ public sealed class LayerWeights : IDisposable
         if (!ReferenceEquals(DownProjection, down)) down.Dispose();
     }
 
+    /// <summary>
+    /// The Q8_0 form of a fused float32 projection, releasing the float tensor (unless it is <paramref name="passedIn"/>,
+    /// which the constructor releases); a projection Q8_0 cannot hold comes back unchanged with no scales.
+    /// </summary>
+    private static (Tensor Projection, Tensor? Scales) QuantizeOwned(Tensor projection, Tensor? passedIn = null)
+    {
+        if (projection.dtype != ScalarType.Float32 || !Precision.Q8_0Quantizer.CanQuantize(projection.shape[1]))
+        {
+            return (projection, null);
+        }
+        var (quants, scales) = Precision.Q8_0Quantizer.Quantize(projection);
+        if (!ReferenceEquals(projection, passedIn))
+        {
+            projection.Dispose();
+        }
+        return (quants.DetachFromDisposeScope(), scales.DetachFromDisposeScope());
+    }
+
     public void Dispose()
     {
         OutputProjectionT.Dispose();
@@ -65,5 +107,9 @@ public sealed class LayerWeights : IDisposable
         FeedForwardNorm.Dispose();
         GateUpProjection.Dispose();
         DownProjection.Dispose();
+        QkvScales?.Dispose();
+        OutputScales?.Dispose();
+        GateUpScales?.Dispose();
+        DownScales?.Dispose();
     }
 }

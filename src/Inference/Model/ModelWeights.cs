@@ -9,10 +9,19 @@ public sealed class ModelWeights : IDisposable
     public Tensor TokenEmbedding { get; }  // [V, D]
     public IReadOnlyList<LayerWeights> Layers { get; }
     public Tensor FinalNorm { get; }       // [D]
-    public Tensor Classifier { get; }      // [V, D]; the embedding itself when tied
+    public Tensor Classifier { get; }      // [V, D]; the embedding itself when tied (unless the classifier is Q8_0)
+    /// <summary>The classifier's Q8_0 block scales (its quants are <see cref="Classifier"/>), or null when it is a float matrix.</summary>
+    public Tensor? ClassifierScales { get; }
 
-    /// <summary>Takes ownership of every tensor passed in. Pass <paramref name="classifier"/> null for tied embeddings.</summary>
-    public ModelWeights(ModelConfig config, Tensor tokenEmbedding, IReadOnlyList<LayerWeights> layers, Tensor finalNorm, Tensor? classifier)
+    public Q8_0Weight? ClassifierQ8_0 => ClassifierScales is null ? null : new Q8_0Weight(Classifier, ClassifierScales);
+
+    /// <summary>
+    /// Takes ownership of every tensor passed in. Pass <paramref name="classifier"/> null for tied embeddings; with
+    /// <paramref name="classifierScales"/> the classifier is Q8_0 quants (for a tied model, quantised from the embedding,
+    /// which stays float32 for row lookups).
+    /// </summary>
+    public ModelWeights(ModelConfig config, Tensor tokenEmbedding, IReadOnlyList<LayerWeights> layers, Tensor finalNorm, Tensor? classifier,
+        Tensor? classifierScales = null)
     {
         Config = config.Validate();
         if (layers.Count != config.NumLayers)
@@ -40,11 +49,23 @@ public sealed class ModelWeights : IDisposable
         {
             ExpectShape(classifier, "classifier", config.VocabSize, config.Dim);
         }
-        var linear = new[] { tokenEmbedding, classifier ?? tokenEmbedding }
-            .Concat(layers.SelectMany(l => new[] { l.QkvProjection, l.OutputProjection, l.GateUpProjection, l.DownProjection }));
-        if (linear.Select(t => t.dtype).Distinct().Count() != 1)
+        if (classifierScales is not null && classifier is null)
         {
-            throw new ModelConfigException("dtype", "every linear weight (embedding, projections, classifier) must share one dtype.");
+            throw new ModelConfigException("classifier", "Q8_0 classifier scales without a classifier.");
+        }
+        // Q8_0 matrices are int8 quants with float16 scales; every other matrix shares one float dtype.
+        var quantized = new[] { (classifier ?? tokenEmbedding, classifierScales) }
+            .Concat(layers.SelectMany(l => new[] { (l.QkvProjection, l.QkvScales), (l.OutputProjection, l.OutputScales), (l.GateUpProjection, l.GateUpScales), (l.DownProjection, l.DownScales) }))
+            .ToList();
+        if (quantized.Any(pair => pair.Item2 is { } scales && (pair.Item1.dtype != ScalarType.Int8 || scales.dtype != ScalarType.Float16
+            || !scales.shape.SequenceEqual([pair.Item1.shape[0], pair.Item1.shape[1] / Q8_0Weight.BlockSize]))))
+        {
+            throw new ModelConfigException("dtype", "a Q8_0 matrix must be int8 quants [N, K] with float16 scales [N, K/32].");
+        }
+        var linear = new[] { tokenEmbedding }.Concat(quantized.Where(pair => pair.Item2 is null).Select(pair => pair.Item1));
+        if (linear.Select(t => t.dtype).Distinct().Count() != 1 || tokenEmbedding.dtype == ScalarType.Int8)
+        {
+            throw new ModelConfigException("dtype", "every float linear weight (embedding, projections, classifier) must share one float dtype.");
         }
         if (!new[] { finalNorm }.Concat(layers.SelectMany(l => new[] { l.AttentionNorm, l.FeedForwardNorm })).All(t => t.dtype == ScalarType.Float32))
         {
@@ -54,16 +75,55 @@ public sealed class ModelWeights : IDisposable
         Layers = layers;
         FinalNorm = finalNorm.DetachFromDisposeScope();
         Classifier = classifier?.DetachFromDisposeScope() ?? TokenEmbedding;
+        ClassifierScales = classifierScales?.DetachFromDisposeScope();
+        _q8_0 = new Dictionary<Tensor, Q8_0Weight>(ReferenceEqualityComparer.Instance);
+        if (ClassifierQ8_0 is { } head)
+        {
+            _q8_0.Add(Classifier, head);
+        }
+        foreach (var layer in layers)
+        {
+            foreach (var (weight, transposed, q8_0) in new[] { (layer.QkvProjection, (Tensor?)null, layer.QkvQ8_0), (layer.OutputProjection, layer.OutputProjectionT, layer.OutputQ8_0),
+                (layer.GateUpProjection, null, layer.GateUpQ8_0), (layer.DownProjection, layer.DownProjectionT, layer.DownQ8_0) })
+            {
+                if (q8_0 is { } blocks)
+                {
+                    _q8_0.Add(weight, blocks);
+                    if (transposed is not null)
+                    {
+                        _q8_0.Add(transposed, blocks);
+                    }
+                }
+            }
+        }
     }
 
-    /// <summary>The dtype the embedding, projections and classifier are stored and multiplied in; norms are always float32.</summary>
+    /// <summary>Every Q8_0 matrix by its quants tensor (and the transposed views of them the decoder holds).</summary>
+    private readonly Dictionary<Tensor, Q8_0Weight> _q8_0;
+
+    /// <summary>
+    /// The Q8_0 weight whose quants are <paramref name="weight"/> (the very tensor object, or the transposed view
+    /// <see cref="LayerWeights.OutputProjectionT"/> / <see cref="LayerWeights.DownProjectionT"/> of them); false for a float matrix.
+    /// </summary>
+    public bool TryGetQ8_0(Tensor weight, out Q8_0Weight q8_0) => _q8_0.TryGetValue(weight, out q8_0);
+
+    /// <summary>Whether any matrix is held as Q8_0 (int8 blocks, multiplied by the native Q8_0 kernel).</summary>
+    public bool HasQ8_0 => _q8_0.Count > 0;
+
+    /// <summary>
+    /// The float dtype the embedding and every non-Q8_0 matrix are stored and multiplied in; norms are always float32.
+    /// With Q8_0 it is float32 (<see cref="ComputePrecision"/> names the mix).
+    /// </summary>
     public ScalarType LinearDtype => TokenEmbedding.dtype;
 
-    /// <summary>Bytes the weight tensors occupy (a tied classifier counted once).</summary>
+    /// <summary>As /v1/models names it: q8_0 when matrices are Q8_0 (the rest float32), else the float dtype's name.</summary>
+    public string ComputePrecision => HasQ8_0 ? Precision.WeightDtypeChoice.Q8_0Name : Precision.WeightDtypeChoice.NameOf(LinearDtype);
+
+    /// <summary>Bytes the weight tensors occupy (a tied classifier counted once; Q8_0 matrices as their int8 quants plus float16 scales).</summary>
     public long Bytes => AllTensors().Sum(t => t.NumberOfElements * t.ElementSize);
 
     public long ParameterCount =>
-        TokenEmbedding.numel() + FinalNorm.numel() + (ReferenceEquals(Classifier, TokenEmbedding) ? 0 : Classifier.numel())
+        TokenEmbedding.numel() + FinalNorm.numel() + (Config.TiedEmbeddings || ReferenceEquals(Classifier, TokenEmbedding) ? 0 : Classifier.numel())
         + Layers.Sum(l => l.AttentionNorm.numel() + l.QkvProjection.numel() + (l.QkvBias?.numel() ?? 0) + l.OutputProjection.numel()
             + l.FeedForwardNorm.numel() + l.GateUpProjection.numel() + l.DownProjection.numel());
 
@@ -77,6 +137,7 @@ public sealed class ModelWeights : IDisposable
         {
             Classifier.Dispose();
         }
+        ClassifierScales?.Dispose();
         TokenEmbedding.Dispose();
         FinalNorm.Dispose();
     }
@@ -89,8 +150,19 @@ public sealed class ModelWeights : IDisposable
         {
             yield return Classifier;
         }
+        if (ClassifierScales is not null)
+        {
+            yield return ClassifierScales;
+        }
         foreach (var l in Layers)
         {
+            foreach (var scales in new[] { l.QkvScales, l.OutputScales, l.GateUpScales, l.DownScales })
+            {
+                if (scales is not null)
+                {
+                    yield return scales;
+                }
+            }
             yield return l.AttentionNorm;
             yield return l.QkvProjection;
             if (l.QkvBias is { } bias)

@@ -39,6 +39,10 @@ public sealed class TransformerDecoder : IDisposable
             .Select(l => _nativeLinearMaxRows == 0 || l.QkvBias is null ? null
                 : l.QkvBias.dtype == ScalarType.Float32 ? l.QkvBias : l.QkvBias.to_type(ScalarType.Float32).DetachFromDisposeScope())
             .ToArray();
+        if (weights.HasQ8_0 && kernels is null)
+        {
+            throw new ArgumentException("Q8_0 weights are multiplied by the native Q8_0 kernel only; without the kernel library load them as float32.", nameof(kernels));
+        }
     }
 
     public ModelConfig Config => _weights.Config;
@@ -91,6 +95,10 @@ public sealed class TransformerDecoder : IDisposable
     /// </summary>
     private Tensor Linear(Tensor input, Tensor weight, Tensor? bias, Tensor? nativeBias = null)
     {
+        if (_weights.TryGetQ8_0(weight, out var q8_0))
+        {
+            return LinearQ8_0(input, q8_0, bias, accumulateInto: null);
+        }
         var rows = input.size(0);
         if (NativeLinearTakes(rows) && (bias is null || nativeBias is not null))
         {
@@ -110,6 +118,11 @@ public sealed class TransformerDecoder : IDisposable
     /// </summary>
     private void AddProjection(Tensor x, Tensor input, Tensor weight, Tensor weightT)
     {
+        if (_weights.TryGetQ8_0(weight, out var q8_0))
+        {
+            LinearQ8_0(input, q8_0, null, accumulateInto: x);
+            return;
+        }
         if (NativeLinearTakes(x.size(0)) && _kernels!.TryLinear(input.contiguous(), weight, null, x, accumulate: true))
         {
             return;
@@ -127,6 +140,21 @@ public sealed class TransformerDecoder : IDisposable
     private bool NativeLinearTakes(long rows) => _kernels is not null && rows <= _nativeLinearMaxRows;
 
     private static Tensor Wide(Tensor t) => t.to_type(ScalarType.Float32);
+
+    /// <summary>
+    /// The Q8_0 path, apart from the float one: input @ Wᵀ (+ bias) by the native Q8_0 kernel, into a new tensor or added
+    /// into <paramref name="accumulateInto"/> in place (which is then returned). The constructor made sure the kernels exist.
+    /// </summary>
+    private Tensor LinearQ8_0(Tensor input, Q8_0Weight weight, Tensor? bias, Tensor? accumulateInto)
+    {
+        var rows = input.is_contiguous() ? input : input.contiguous();
+        var output = accumulateInto ?? empty(rows.size(0), weight.OutFeatures, ScalarType.Float32);
+        if (!_kernels!.TryLinearQ8_0(rows, weight, bias, output, accumulate: accumulateInto is not null))
+        {
+            throw new InvalidOperationException($"the native Q8_0 kernel refused a [{rows.size(0)}, {weight.InFeatures}] x [{weight.OutFeatures}, {weight.InFeatures}] product.");
+        }
+        return output;
+    }
 
     public void Dispose()
     {

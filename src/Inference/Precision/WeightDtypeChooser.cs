@@ -11,7 +11,7 @@ namespace GqaService.Inference.Precision;
 public static class WeightDtypeChooser
 {
     /// <summary>The option spellings of <see cref="WeightDtype"/>, in enum order.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["auto", "f32", "bf16", "f16"];
+    public static IReadOnlyList<string> Names { get; } = ["auto", "f32", "bf16", "f16", "q8_0"];
 
     /// <summary>A margin over noise: a shared machine's timings wander by several percent.</summary>
     public const double RequiredSpeedup = 1.1;
@@ -46,6 +46,8 @@ public static class WeightDtypeChooser
                 return new WeightDtypeChoice(ScalarType.BFloat16, "configured", []);
             case WeightDtype.F16:
                 return new WeightDtypeChoice(ScalarType.Float16, "configured", []);
+            case WeightDtype.Q8_0:
+                return new WeightDtypeChoice(WeightDtypeChoice.Q8_0Dtype, "configured", []);
         }
         if (!cpu.HasNativeBf16)
         {

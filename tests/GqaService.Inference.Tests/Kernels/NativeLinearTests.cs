@@ -14,6 +14,7 @@ namespace GqaService.Inference.Tests.Kernels;
 /// (k for the portable path's one running sum; k/16 per vector lane plus the lane reduction for the AVX-512 paths); the
 /// bf16 dot path also narrows x to bf16 (round to nearest even: relative 2^-9, stated as 2^-8), adding 2^-8.
 /// </summary>
+[Collection(NativeKernelsCollection.Name)]
 public sealed class NativeLinearTests
 {
     private static readonly NativeKernels Kernels = TestKernels.Instance;

@@ -30,6 +30,7 @@ public sealed class WeightDtypeChooserTests
     [InlineData("f32", ScalarType.Float32)]
     [InlineData("BF16", ScalarType.BFloat16)]
     [InlineData("f16", ScalarType.Float16)]
+    [InlineData("Q8_0", WeightDtypeChoice.Q8_0Dtype)]
     public void ConfiguredDtype_IsTakenWithoutMeasuring(string option, ScalarType expected)
     {
         var choice = WeightDtypeChooser.Choose(WeightDtypeChooser.Parse(option), Config, Skylake, _ => throw new InvalidOperationException("measured"));
@@ -90,6 +91,6 @@ public sealed class WeightDtypeChooserTests
         var result = new EngineOptionsValidator().Validate(null, new EngineOptions { WeightDtype = option });
 
         Assert.True(result.Failed);
-        Assert.Contains($"WeightDtype: '{option}' is not one of auto, f32, bf16, f16", result.FailureMessage);
+        Assert.Contains($"WeightDtype: '{option}' is not one of auto, f32, bf16, f16, q8_0", result.FailureMessage);
     }
 }

@@ -8,6 +8,7 @@ namespace GqaService.Inference.Tests.Support;
 /// <summary>Greedy continuation straight on the decoder and a private KV pool (no engine), for comparing with reference ids.</summary>
 internal static class GreedyDecoding
 {
+    /// <param name="kernels">The native kernels for the decoder (Q8_0 weights need them); null runs libtorch only.</param>
     public static int[] Run(ModelWeights weights, IReadOnlyList<int> prompt, int count, NativeKernels? kernels = null)
     {
         using var scope = NewDisposeScope();

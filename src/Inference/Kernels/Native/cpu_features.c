@@ -18,6 +18,9 @@ int gqa_cpu_features(void)
         if (__builtin_cpu_supports("avx512bf16")) {
             features |= GQA_CPU_AVX512_BF16;
         }
+        if (__builtin_cpu_supports("avx512vnni")) {
+            features |= GQA_CPU_AVX512_VNNI;
+        }
     }
     if (__builtin_cpu_supports("f16c")) {
         features |= GQA_CPU_F16C;

@@ -40,4 +40,42 @@ static inline float gqa_f16_to_f32(uint16_t bits)
     return value;
 }
 
+/* binary32 to IEEE binary16, rounding to nearest even (as F16C's vcvtps2ph and llama.cpp's GGML_FP32_TO_FP16). */
+static inline uint16_t gqa_f32_to_f16(float value)
+{
+    uint32_t bits;
+    memcpy(&bits, &value, sizeof bits);
+    uint32_t sign = (bits >> 16) & 0x8000;
+    uint32_t magnitude = bits & 0x7fffffff;
+    if (magnitude >= 0x7f800000) {
+        return (uint16_t)(sign | 0x7c00 | (magnitude > 0x7f800000 ? 0x200 : 0));
+    }
+    if (magnitude >= 0x477ff000) {
+        return (uint16_t)(sign | 0x7c00); /* rounds past 65504 */
+    }
+    if (magnitude < 0x38800000) {
+        /* Subnormal half (or zero): shift the implicit-one mantissa into place, rounding half to even. */
+        if (magnitude < 0x33000000) {
+            return (uint16_t)sign;
+        }
+        uint32_t exponent = magnitude >> 23;
+        uint32_t mantissa = (magnitude & 0x7fffff) | 0x800000;
+        uint32_t shift = 126 - exponent; /* 14 .. 24 */
+        uint32_t half = mantissa >> shift;
+        uint32_t rest = mantissa & ((1u << shift) - 1);
+        uint32_t halfway = 1u << (shift - 1);
+        if (rest > halfway || (rest == halfway && (half & 1))) {
+            half++;
+        }
+        return (uint16_t)(sign | half);
+    }
+    uint32_t rounded = magnitude - 0x38000000; /* rebias the exponent: 127 - 15 = 112 */
+    uint32_t rest = rounded & 0x1fff;
+    uint32_t half = rounded >> 13;
+    if (rest > 0x1000 || (rest == 0x1000 && (half & 1))) {
+        half++; /* a carry into the exponent is the right result */
+    }
+    return (uint16_t)(sign | half);
+}
+
 #endif

@@ -16,7 +16,7 @@
 #define GQA_API __attribute__((visibility("default")))
 
 /* Bumped whenever a signature changes, so a stale library is refused rather than called wrongly. */
-#define GQA_KERNELS_ABI 3
+#define GQA_KERNELS_ABI 4
 
 /* What the host can do (bits of gqa_cpu_features). */
 enum gqa_cpu_feature {
@@ -25,6 +25,7 @@ enum gqa_cpu_feature {
     GQA_CPU_AVX512_BF16 = 1 << 2,
     GQA_CPU_F16C = 1 << 3,
     GQA_CPU_AMX_BF16 = 1 << 4,
+    GQA_CPU_AVX512_VNNI = 1 << 5,
 };
 
 /* Element types, numbered as libtorch's ScalarType so C# passes them through unchanged. */
@@ -80,5 +81,24 @@ GQA_API int gqa_linear_best_path(int w_dtype);
 /* gqa_linear on a given path (tests compare every path the host has); -1 when the path cannot serve w_dtype here. */
 GQA_API int gqa_linear_on_path(int path, const float *x, int64_t m, int64_t k, const void *w, int w_dtype, int64_t n,
                                const float *bias, float *y, int accumulate);
+
+/* Tests only: with on != 0 gqa_linear_q8_0 takes its portable C path whatever the host can do, so that path is checked
+ * on hosts that would never run it (gqa_linear_on_path and gqa_decode_attention's portable_only do this per call).
+ * Process-wide; both paths give the same results (exact int32 block dots). */
+GQA_API void gqa_set_portable_only(int on);
+
+/* The widest k gqa_linear_q8_0 takes (a row's scales sit on the stack). */
+#define GQA_Q8_0_MAX_K 65536
+
+/*
+ * y[m, n] = x[m, :] . w[n, :] (+ bias[n]) over Q8_0 weights, as llama.cpp's q8_0 x q8_0 dot: x is quantised to Q8_0 per
+ * 32-block (d = max|x| / 127 rounded to float16, q = round-half-even(x * 127 / max|x|)) and each output is
+ * sum_b (dx_b * dw_b) * sum(qx * qw) in float32 over exact int32 block dots.
+ * w_q: [n, k] int8; w_scales: [n, k / 32] float16 bits (the block scales d, value = d * q). k a multiple of 32, at most
+ * GQA_Q8_0_MAX_K. x, y, bias float32; with accumulate != 0, y += instead of =.
+ * Returns 0, or -1 for a k it cannot take or when scratch cannot be allocated (nothing written).
+ */
+GQA_API int gqa_linear_q8_0(const float *x, int64_t m, int64_t k, const int8_t *w_q, const uint16_t *w_scales, int64_t n,
+                            const float *bias, float *y, int accumulate);
 
 #endif
