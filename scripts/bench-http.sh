@@ -7,10 +7,12 @@
 #   scripts/bench-http.sh --model /tmp/random100M.bin --tokenizer ../shared/models/stories260K/tokenizer.model \
 #       --max-tokens 64 --levels "1 4 16" --duration 30 -- --Inference:WeightDtype=bf16
 #   scripts/bench-http.sh --model /tmp/random100M.bin --tokenizer ../shared/models/stories260K/tokenizer.model \
-#       --max-tokens 64 --levels "4 16" --long --unique
+#       --max-tokens 64 --levels "4 16" --long --long-words 175 --unique
 #
 # Everything after `--` goes to the server as it is (configuration keys as --Section:Key=value). random100M has no
 # tokenizer of its own: serve it with stories260K's (512 pieces, all valid ids for it), as docs/benchmarks.md describes.
+# With those 512 pieces a word is about 2.9 tokens: the load generator's default long prompt (400 words) is ~1,160
+# tokens, past random100M's 1,024-token context, so --long-words 175 gives the ~500-token prompts of issue 14.
 # Besides the load generator's figures each row gives the server's CPU use over the level (cores: user+system time
 # divided by wall time, from /proc) and the load average at its end, since these 2-core machines are shared.
 # Nothing is built unless --build is given; the script fails if the Release build is missing.
@@ -27,6 +29,7 @@ duration=15
 levels="1 4 16"
 max_tokens=64
 long_prompts=0
+long_words=""
 unique=0
 build=0
 ready_timeout=300
@@ -36,7 +39,7 @@ usage() {
     sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     cat <<EOF
 options: --model PATH (required)  --tokenizer PATH  --port N (default $port)  --duration SECONDS per level (default $duration)
-         --levels "1 4 16" (default "$levels")  --max-tokens N (default $max_tokens)  --long  --unique  --build
+         --levels "1 4 16" (default "$levels")  --max-tokens N (default $max_tokens)  --long  --long-words N  --unique  --build
          --ready-timeout SECONDS (default $ready_timeout)  -- SERVER ARGS...
 EOF
 }
@@ -50,6 +53,7 @@ while [[ $# -gt 0 ]]; do
         --levels) levels="$2"; shift 2 ;;
         --max-tokens) max_tokens="$2"; shift 2 ;;
         --long) long_prompts=1; shift ;;
+        --long-words) long_words="$2"; shift 2 ;;
         --unique) unique=1; shift ;;
         --build) build=1; shift ;;
         --ready-timeout) ready_timeout="$2"; shift 2 ;;
@@ -135,6 +139,10 @@ prompt_kind="short prompts"
 if [[ $long_prompts -eq 1 ]]; then
     loadgen_args+=(--long)
     prompt_kind="long prompts"
+    if [[ -n "$long_words" ]]; then
+        loadgen_args+=(--long-words "$long_words")
+        prompt_kind="long prompts (~$long_words words)"
+    fi
 fi
 if [[ $unique -eq 1 ]]; then
     loadgen_args+=(--unique)
