@@ -22,7 +22,8 @@ internal static class ThroughputBenchmark
         {
             ModelPath = model,
             MaxSequencesPerStep = Math.Max(64, levels.Max()),
-            MaxBatchedTokens = Math.Max(512, levels.Max()),
+            MaxBatchedTokens = arguments.Int("--max-batched-tokens", Math.Max(512, levels.Max())),
+            PrefillChunkSize = arguments.Int("--prefill-chunk", new EngineOptions().PrefillChunkSize),
             RequestTimeoutSeconds = 0,
             TorchThreads = arguments.Int("--threads", 0),
         };
@@ -31,6 +32,7 @@ internal static class ThroughputBenchmark
         var config = engine.Model.Config;
         Console.WriteLine($"model: {engine.Model.Id} ({engine.Model.ParameterCount:N0} parameters; dim {config.Dim}, {config.NumLayers} layers, {config.NumHeads} heads, {config.NumKvHeads} KV heads, vocab {config.VocabSize})");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; {maxTokens} new tokens per request, {promptTokens}-token prompts, {perStream} requests per stream");
+        Console.WriteLine($"chunked prefill: {options.PrefillChunkSize} tokens per chunk, at most {options.MaxBatchedTokens} tokens per step");
         Console.WriteLine("| concurrency | output tok/s | TTFT p50 ms | TTFT p95 ms | ITL p50 ms | ITL p95 ms | mean batch |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
         var random = new Random(1234);

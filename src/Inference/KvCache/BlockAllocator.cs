@@ -20,6 +20,7 @@ public sealed class BlockAllocator
     private readonly CachedBlockQueue cached;
     private readonly Action<int>? cachedBlockEvicted;
     private int usedBlocks;
+    private long version;
 
     public BlockAllocator(int totalBlocks)
         : this(totalBlocks, cachedBlockEvicted: null)
@@ -51,6 +52,12 @@ public sealed class BlockAllocator
     public int EmptyBlocks => freeList.Count;
     public int UsedBlocks => usedBlocks;
 
+    /// <summary>
+    /// Grows with every change of a block's reference count or free state (allocate, share, release, discard), so an
+    /// observer can tell in O(1) that nothing about block ownership moved since it last looked.
+    /// </summary>
+    public long Version => version;
+
     public bool IsCached(int block)
     {
         CheckRange(block);
@@ -79,6 +86,7 @@ public sealed class BlockAllocator
         }
         refCounts[block] = 1;
         usedBlocks++;
+        version++;
         return true;
     }
 
@@ -114,6 +122,7 @@ public sealed class BlockAllocator
             usedBlocks++;
         }
         refCounts[block]++;
+        version++;
     }
 
     /// <summary>A cached block's content is no longer wanted (another block took over its prefix): it becomes empty.</summary>
@@ -122,6 +131,7 @@ public sealed class BlockAllocator
         CheckRange(block);
         cached.Remove(block);
         freeList.Push(block);
+        version++;
     }
 
     /// <summary>Drops one reference; returns true when that was the last one and the block is free again
@@ -144,6 +154,7 @@ public sealed class BlockAllocator
         {
             throw new InvalidOperationException("This allocator has no eviction callback, so it cannot keep cached blocks.");
         }
+        version++;
         if (--refCounts[block] > 0)
         {
             return false;

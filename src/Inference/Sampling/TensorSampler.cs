@@ -6,7 +6,8 @@ namespace GqaService.Inference.Sampling;
 /// <summary>
 /// Picks every sampling row's next token in libtorch, on the step's <c>[rows, vocab]</c> logits, and copies out only the
 /// chosen ids (and, for the rows that asked, their logprobs). Rows with a penalty or a bias first have their logits
-/// adjusted in float64 (<see cref="LogitAdjuster"/>). Greedy rows take the argmax (ties to the lowest id, NaN never wins).
+/// adjusted in float64 (<see cref="LogitAdjuster"/>). Greedy rows take the argmax (ties to the lowest id, NaN never wins);
+/// when every row is greedy and none is adjusted, <see cref="GreedyArgmax"/> reads the float32 logits in place instead.
 /// The others follow one documented scheme in float64: divide by the temperature, sort descending (stable, so ties go to
 /// the lowest id), drop the tokens below <c>min_p</c> of the most likely one's probability, keep the <c>top_k</c> most
 /// likely, then the nucleus (each token whose predecessors hold less than <c>top_p</c> of the remaining mass), and invert
@@ -56,6 +57,12 @@ public sealed class TensorSampler : IDisposable
             return new SamplerResult([], []);
         }
         using var scope = NewDisposeScope();
+        if (batch.AllGreedy && !batch.AdjustsLogits && GreedyArgmax.CanRead(logits))
+        {
+            // The common case (every row greedy, nothing to adjust): read the logits in place, no libtorch reduction.
+            var greedy = GreedyArgmax.Rows(logits);
+            return new SamplerResult(greedy, batch.WantsLogprobs ? Logprobs(logits, ChosenIds(greedy), batch) : new TokenLogprobs?[batch.Count]);
+        }
         var adjusted = batch.AdjustsLogits ? _adjuster.Adjust(logits, batch) : logits;
         var greedyIds = adjusted.nan_to_num(nan: double.NegativeInfinity).argmax(1, keepdim: true); // [R, 1]
         var chosen = batch.AllGreedy ? greedyIds : where(tensor(batch.Greedy).unsqueeze(1), greedyIds, Draw(adjusted, batch));
@@ -84,6 +91,9 @@ public sealed class TensorSampler : IDisposable
         var lastKept = weights.gt(_zero).sum(1, keepdim: true).sub(_one);
         return order.gather(1, position.minimum(lastKept));
     }
+
+    /// <summary>The chosen ids as the <c>[rows, 1]</c> tensor <see cref="Logprobs"/> gathers with, in the caller's scope.</summary>
+    private static Tensor ChosenIds(int[] ids) => tensor(Array.ConvertAll(ids, id => (long)id)).view(ids.Length, 1);
 
     /// <summary>Log-softmax of the raw logits, in float64, for the rows that asked only: the chosen token's and the top k.</summary>
     private static TokenLogprobs?[] Logprobs(Tensor logits, Tensor chosen, SamplingBatch batch)

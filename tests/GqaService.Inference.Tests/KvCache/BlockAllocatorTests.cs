@@ -24,6 +24,39 @@ public sealed class BlockAllocatorTests
     }
 
     [Fact]
+    public void Version_moves_with_every_change_of_ownership_and_never_with_a_read()
+    {
+        var allocator = new BlockAllocator(4, cachedBlockEvicted: _ => { });
+        var seen = new List<long> { allocator.Version };
+        void Changed() { Assert.DoesNotContain(allocator.Version, seen); seen.Add(allocator.Version); }
+        void Unchanged() => Assert.Equal(seen[^1], allocator.Version);
+
+        Assert.True(allocator.TryAllocate(out var a));
+        Changed();
+        var many = new List<int>();
+        Assert.True(allocator.TryAllocate(2, many));
+        Changed();
+        Assert.False(allocator.TryAllocate(5, many)); // all-or-nothing: a refused request changes nothing
+        Unchanged();
+        allocator.AddRef(a);
+        Changed();
+        Assert.False(allocator.Release(a));           // a shared block loses one reference
+        Changed();
+        Assert.True(allocator.Release(many[0], keepCached: true));
+        Changed();
+        _ = (allocator.RefCount(a), allocator.FreeBlocks, allocator.UsedBlocks, allocator.IsCached(many[0]), allocator.CachedBlocksOldestFirst());
+        Unchanged();
+        allocator.AddRef(many[0]);                    // a cache hit takes it back
+        Changed();
+        Assert.True(allocator.Release(many[0], keepCached: true));
+        Changed();
+        allocator.DiscardCached(many[0]);
+        Changed();
+        Assert.True(allocator.Release(a));
+        Changed();
+    }
+
+    [Fact]
     public void Running_out_returns_false()
     {
         var allocator = new BlockAllocator(2);

@@ -45,6 +45,7 @@ internal sealed class EngineEventRecorder
     private bool _mapStale = true;
     private DateTimeOffset _lastMap;
     private bool _mapPublished;
+    private long _comparedVersion = -1;
     private long _tokensSampled;
     private long _preemptions;
 
@@ -113,11 +114,20 @@ internal sealed class EngineEventRecorder
     /// </summary>
     public void Observe()
     {
-        _mapStale |= DiffSessions();
-        DiffRunning();
-        _mapStale |= DiffBlocks();
+        var sessionsChanged = DiffSessions();
+        _mapStale |= sessionsChanged;
+        var runningChanged = DiffRunning();
         var now = _time.GetUtcNow();
         var due = !_mapPublished || now - _lastMap >= MapInterval;
+        // Block ownership moves only through the allocator (allocate, share, release), a session appearing or going, or
+        // the running set changing: when none of these happened since the last comparison it would find nothing, so it
+        // is skipped (most decode steps: a sequence takes a new block once per block size). A due map still compares,
+        // since the token counts it carries move with every token.
+        if (sessionsChanged || runningChanged || due || _allocator.Version != _comparedVersion)
+        {
+            _mapStale |= DiffBlocks();
+            _comparedVersion = _allocator.Version;
+        }
         var idle = _scheduler.Running.Count == 0 && _scheduler.Waiting.Count == 0;
         if (_mapStale && (due || idle))
         {
@@ -175,14 +185,17 @@ internal sealed class EngineEventRecorder
         return changed;
     }
 
-    private void DiffRunning()
+    /// <summary>Publishes the admissions since the last call; true when the running set changed at all.</summary>
+    private bool DiffRunning()
     {
+        var changed = false;
         _runningNow.Clear();
         foreach (var sequence in _scheduler.Running)
         {
             _runningNow.Add(sequence);
             if (!_running.Contains(sequence))
             {
+                changed = true;
                 _hub.Publish(new EngineEvent
                 {
                     Kind = EngineEventKind.Admitted,
@@ -205,8 +218,10 @@ internal sealed class EngineEventRecorder
                 }
             }
         }
+        changed |= _running.Count != _runningNow.Count;
         _running.Clear();
         _running.UnionWith(_runningNow);
+        return changed;
     }
 
     private bool DiffBlocks()
