@@ -95,6 +95,7 @@ public sealed class NativeKernels
         var status = path is { } chosen
             ? NativeKernelInterop.LinearOnPath((int)chosen, x, m, k, w, (int)weight.dtype, n, biasAddress, y, accumulate ? 1 : 0)
             : NativeKernelInterop.Linear(x, m, k, w, (int)weight.dtype, n, biasAddress, y, accumulate ? 1 : 0);
+        KeepAlive(input, weight, bias, output);
         return status == 0;
     }
 
@@ -153,9 +154,11 @@ public sealed class NativeKernels
         }
         fixed (int* rowsAddress = rows, slotsAddress = slots, offsetsAddress = slotOffsets, lengthsAddress = lengths)
         {
-            return NativeKernelInterop.DecodeAttention((float*)TensorMemory.AddressOfRows(q), q.stride(0), rowsAddress, batch, heads, kvHeads, headDim,
+            var status = NativeKernelInterop.DecodeAttention((float*)TensorMemory.AddressOfRows(q), q.stride(0), rowsAddress, batch, heads, kvHeads, headDim,
                 TensorMemory.Address(keys), TensorMemory.Address(values), (int)keys.dtype, slotsAddress, offsetsAddress, lengthsAddress,
-                (float*)TensorMemory.Address(output), heads * headDim, portableOnly ? 1 : 0) == 0;
+                (float*)TensorMemory.Address(output), heads * headDim, portableOnly ? 1 : 0);
+            KeepAlive(q, keys, values, output);
+            return status == 0;
         }
     }
 
@@ -195,7 +198,23 @@ public sealed class NativeKernels
             return true;
         }
         var biasAddress = bias is null ? null : (float*)TensorMemory.Address(bias);
-        return NativeKernelInterop.LinearQ8_0((float*)TensorMemory.Address(input), m, k, (sbyte*)TensorMemory.Address(weight.Quants),
-            (ushort*)TensorMemory.Address(weight.Scales), n, biasAddress, (float*)TensorMemory.Address(output), accumulate ? 1 : 0) == 0;
+        var status = NativeKernelInterop.LinearQ8_0((float*)TensorMemory.Address(input), m, k, (sbyte*)TensorMemory.Address(weight.Quants),
+            (ushort*)TensorMemory.Address(weight.Scales), n, biasAddress, (float*)TensorMemory.Address(output), accumulate ? 1 : 0);
+        KeepAlive(input, weight.Quants, weight.Scales, output);
+        GC.KeepAlive(bias);
+        return status == 0;
+    }
+
+    /// <summary>
+    /// Holds the tensors whose memory a kernel just used until it returned: a caller's temporary (an argument's
+    /// <c>contiguous()</c> copy outside any dispose scope) is otherwise collectable once its address is taken, and its
+    /// finalizer would free the memory under the running kernel.
+    /// </summary>
+    private static void KeepAlive(Tensor first, Tensor second, Tensor? third, Tensor fourth)
+    {
+        GC.KeepAlive(first);
+        GC.KeepAlive(second);
+        GC.KeepAlive(third);
+        GC.KeepAlive(fourth);
     }
 }
