@@ -31,7 +31,8 @@ static struct {
     int threads;                 /* caller included */
     int started;                 /* workers started so far */
     pthread_mutex_t start_lock;
-} pool = { .spin_ns = 200 * 1000, .threads = 1, .start_lock = PTHREAD_MUTEX_INITIALIZER };
+    pthread_mutex_t job_lock;    /* held by the caller whose job the workers run */
+} pool = { .spin_ns = 200 * 1000, .threads = 1, .start_lock = PTHREAD_MUTEX_INITIALIZER, .job_lock = PTHREAD_MUTEX_INITIALIZER };
 
 static int64_t now_ns(void)
 {
@@ -103,7 +104,9 @@ void gqa_parallel_for(int tasks, gqa_task_fn fn, void *context)
     if (tasks <= 0) {
         return;
     }
-    if (pool.threads <= 1 || tasks == 1) {
+    /* One job at a time: a second caller (two engines in one process, as tests run them) would overwrite the job the
+     * workers are reading. It runs its tasks on its own thread instead, which is correct, only not parallel. */
+    if (pool.threads <= 1 || tasks == 1 || pthread_mutex_trylock(&pool.job_lock) != 0) {
         for (int t = 0; t < tasks; t++) {
             fn(context, t);
         }
@@ -125,6 +128,7 @@ void gqa_parallel_for(int tasks, gqa_task_fn fn, void *context)
     while (atomic_load_explicit(&pool.unacknowledged, memory_order_acquire) > 0) {
         cpu_relax();
     }
+    pthread_mutex_unlock(&pool.job_lock);
 }
 
 void gqa_set_threads(int threads)
