@@ -34,6 +34,9 @@ public sealed class KvPool : IKvStore, IDisposable
         // length (decode padding repeats a valid slot; KvPoolPoisonTests fills the pool with NaN to check it).
         _keys = empty([layout.Layers, slots, layout.KvHeads, layout.HeadDim], layout.ScalarType).DetachFromDisposeScope();
         _values = empty([layout.Layers, slots, layout.KvHeads, layout.HeadDim], layout.ScalarType).DetachFromDisposeScope();
+        // Before anything touches them, so first writes fault in huge pages (HugePages says why attention needs them).
+        HugePages.Advise(_keys);
+        HugePages.Advise(_values);
         _keyLayers = Enumerable.Range(0, layout.Layers).Select(l => _keys[l].DetachFromDisposeScope()).ToArray();
         _valueLayers = Enumerable.Range(0, layout.Layers).Select(l => _values[l].DetachFromDisposeScope()).ToArray();
     }

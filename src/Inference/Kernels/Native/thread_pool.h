@@ -4,8 +4,8 @@
 
 typedef void (*gqa_task_fn)(void *context, int task);
 
-/* Runs fn(context, t) for every t in [0, tasks), spread over the pool; returns when all are done. Meant for one
- * caller at a time (the engine thread); a concurrent caller runs its tasks alone. A task never calls it. */
+/* Runs fn(context, t) for every t in [0, tasks), spread over the pool; returns when all are done. One job runs on the
+ * pool at a time: a caller that finds it busy (another engine thread) runs its tasks alone. A task never calls it. */
 void gqa_parallel_for(int tasks, gqa_task_fn fn, void *context);
 
 #endif
