@@ -89,8 +89,8 @@ public sealed class TransformerDecoder : IDisposable
     }
 
     /// <summary>
-    /// float32 in, float32 out. The native kernel for the few rows of a decode step (it reads 16-bit weights directly);
-    /// else libtorch, where 16-bit weights mean narrowing the activations for the matmul and widening its result.
+    /// float32 in, float32 out. The native kernel for steps of up to <see cref="NativeLinearPolicy"/>'s rows (it reads 16-bit
+    /// weights directly); else libtorch, where 16-bit weights mean narrowing the activations for the matmul and widening its result.
     /// <paramref name="nativeBias"/>: <paramref name="bias"/> in float32, which the native kernel reads.
     /// </summary>
     private Tensor Linear(Tensor input, Tensor weight, Tensor? bias, Tensor? nativeBias = null)
@@ -112,8 +112,8 @@ public sealed class TransformerDecoder : IDisposable
     }
 
     /// <summary>
-    /// x += input @ weightᵀ, in place: the native kernel accumulating straight into x for a decode step's few rows (it
-    /// reads <paramref name="weight"/> [out, in] row by row); else one fused addmm_ with <paramref name="weightT"/> in
+    /// x += input @ weightᵀ, in place: the native kernel accumulating straight into x, as in <see cref="Linear"/> (it reads
+    /// <paramref name="weight"/> [out, in] row by row); else one fused addmm_ with <paramref name="weightT"/> in
     /// float32, or a 16-bit matmul widened and added.
     /// </summary>
     private void AddProjection(Tensor x, Tensor input, Tensor weight, Tensor weightT)
