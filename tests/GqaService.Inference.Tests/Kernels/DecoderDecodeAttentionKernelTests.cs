@@ -22,8 +22,7 @@ namespace GqaService.Inference.Tests.Kernels;
 /// </summary>
 public sealed class DecoderDecodeAttentionKernelTests
 {
-    private static readonly NativeKernels Kernels = NativeKernels.TryLoad(threads: 2, spinMicroseconds: 50, out var reason)
-        ?? throw new InvalidOperationException($"the native kernels must load in tests: {reason}");
+    private static readonly NativeKernels Kernels = TestKernels.Instance;
 
     [Theory]
     [InlineData(KvDtype.F32, 16, 2)]
