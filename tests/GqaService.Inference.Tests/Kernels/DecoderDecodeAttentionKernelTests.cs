@@ -16,9 +16,11 @@ namespace GqaService.Inference.Tests.Kernels;
 /// model amplify that a little. With 16-bit K/V the model has one layer: from the second layer on, a float32 difference
 /// of an ulp can round a stored K/V element to the neighbouring 16-bit value (2^-8 relative for bf16), which says
 /// nothing about the kernel and would need a tolerance too loose to catch a wrong one. Even in one layer the native linear
-/// kernel (also on here) computes k and v with sums in another order, so a stored 16-bit element may still land one step
-/// away; the bound for 16-bit K/V is therefore that dtype's relative step (bf16 2^-8, f16 2^-11), which a wrong attention
-/// (errors of the logits' own size) still far exceeds.
+/// kernel (also on here) computes k and v with sums in another order, so stored 16-bit elements may land one step away,
+/// and the effects of many such elements (every position's k and v) add up through the softmax and two projections:
+/// measured up to 1.7e-3 of the logits' scale with f16 and 1.5e-4 with bf16 over repeated runs. The 16-bit bound is
+/// 1e-2: a wrong attention (a wrong slot, head, row or scale) moves logits by their own scale. The kernel alone is held
+/// to float32 rounding on identical inputs in <see cref="NativeDecodeAttentionTests"/>.
 /// </summary>
 public sealed class DecoderDecodeAttentionKernelTests
 {
@@ -64,7 +66,7 @@ public sealed class DecoderDecodeAttentionKernelTests
             var expected = withoutKernels.Forward(DecoderInput.From(batch), poolB).to_type(ScalarType.Float64);
             var actual = withKernels.Forward(DecoderInput.From(batch), poolA).to_type(ScalarType.Float64);
             Assert.False(actual.isnan().any().item<bool>(), "a NaN slot was read");
-            GroupedQueryAttentionTests.AssertClose(expected, actual, dtype switch { KvDtype.Bf16 => Math.Pow(2, -8), KvDtype.F16 => Math.Pow(2, -11), _ => 1e-4 });
+            GroupedQueryAttentionTests.AssertClose(expected, actual, dtype == KvDtype.F32 ? 1e-4 : 1e-2);
         }
     }
 
