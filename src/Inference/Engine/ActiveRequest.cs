@@ -22,6 +22,16 @@ internal sealed class ActiveRequest(Sequence sequence, ChannelWriter<GenerationE
     /// until the step that samples the prompt's first token forks its KV for them. Empty once forked, and for n = 1.
     /// </summary>
     public List<ActiveRequest> ParkedChoices { get; } = [];
+
+    /// <summary>
+    /// Drops the parked choices (they forked, or ended with this request), and with them the scheduler's count of the
+    /// forks this sequence's admission must make room for (<see cref="Scheduling.Sequence.PendingForks"/>).
+    /// </summary>
+    public void ClearParkedChoices()
+    {
+        ParkedChoices.Clear();
+        Sequence.PendingForks = 0;
+    }
     /// <summary>Set at admission by the <see cref="RequestRegistry"/>, the one owner of deadlines.</summary>
     public DateTimeOffset? Deadline { get; set; }
 }

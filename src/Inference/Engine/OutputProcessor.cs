@@ -77,9 +77,7 @@ internal sealed class OutputProcessor(RequestRegistry requests, EngineMetrics me
         }
         foreach (var row in sampling.Rows.Distinct())
         {
-            var leader = requests.Of(batch.Work[row].Sequence);
-            leader.ParkedChoices.Clear();
-            leader.Sequence.PendingForks = 0;
+            requests.Of(batch.Work[row].Sequence).ClearParkedChoices();
         }
         for (var i = 0; i < sampling.Count; i++)
         {

@@ -202,8 +202,7 @@ internal sealed class RequestRegistry(RequestRegistrySettings settings, Schedule
     private List<ActiveRequest> TakeParkedChoices(ActiveRequest leader)
     {
         var parked = leader.ParkedChoices.Where(IsActive).ToList();
-        leader.ParkedChoices.Clear();
-        leader.Sequence.PendingForks = 0;
+        leader.ClearParkedChoices();
         return parked;
     }
 

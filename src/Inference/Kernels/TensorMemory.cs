@@ -19,12 +19,7 @@ internal static unsafe class TensorMemory
         {
             throw new ArgumentException("native kernels read contiguous tensors only.", nameof(tensor));
         }
-        var address = DataPointer(tensor.Handle);
-        if (address == null && tensor.numel() > 0)
-        {
-            throw new InvalidOperationException("libtorch returned no data pointer for a non-empty tensor.");
-        }
-        return address;
+        return FirstElement(tensor);
     }
 
     /// <summary>
@@ -42,6 +37,11 @@ internal static unsafe class TensorMemory
             }
             expected *= tensor.shape[dimension];
         }
+        return FirstElement(tensor);
+    }
+
+    private static void* FirstElement(Tensor tensor)
+    {
         var address = DataPointer(tensor.Handle);
         if (address == null && tensor.numel() > 0)
         {
