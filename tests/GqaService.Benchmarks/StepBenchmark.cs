@@ -13,7 +13,8 @@ namespace GqaService.Benchmarks;
 /// <summary>
 /// Times bare decoder steps (no engine, no scheduling): the floor under every figure the engine can reach.
 /// --native-kernels on|off (default on): the project's own kernels, as the engine's Inference:NativeKernels;
-/// --kernel-threads N (default: the libtorch threads) and --spin-us N (idle workers' spin before they sleep) tune them.
+/// --kernel-threads N (default: the libtorch threads) and --spin-us N (idle workers' spin before they sleep) tune them;
+/// --fused-layers on|off (default on): with the kernels, small steps run each layer as one native call.
 /// </summary>
 internal static class StepBenchmark
 {
@@ -41,7 +42,14 @@ internal static class StepBenchmark
             return choice.Dtype;
         });
         Console.WriteLine($"weights {loaded.Weights.ComputePrecision}, {loaded.Weights.Bytes:N0} bytes");
-        var decoder = new TransformerDecoder(loaded.Weights, kernels);
+        var fuseLayers = (arguments.Text("--fused-layers") ?? "on") switch
+        {
+            "on" => true,
+            "off" => false,
+            var other => throw new ArgumentException($"--fused-layers takes on or off, not '{other}'."),
+        };
+        var decoder = new TransformerDecoder(loaded.Weights, kernels, fuseLayers);
+        Console.WriteLine($"fused layers {(decoder.FusesLayers ? "on" : "off")}");
         var context = arguments.Int("--context", 64);
         var iterations = arguments.Int("--iterations", 500);
         var kvDtype = KvLayout.ParseDtype(arguments.Text("--kv-dtype") ?? "f32");

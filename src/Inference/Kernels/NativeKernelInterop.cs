@@ -11,7 +11,7 @@ internal static unsafe partial class NativeKernelInterop
     public const string LibraryName = "gqakernels";
 
     /// <summary>The ABI this assembly was written against (GQA_KERNELS_ABI); a library reporting another is not used.</summary>
-    public const int ExpectedAbi = 4;
+    public const int ExpectedAbi = 5;
 
     [LibraryImport(LibraryName, EntryPoint = "gqa_kernels_abi")]
     public static partial int KernelsAbi();
@@ -46,4 +46,10 @@ internal static unsafe partial class NativeKernelInterop
 
     [LibraryImport(LibraryName, EntryPoint = "gqa_linear_q8_0")]
     public static partial int LinearQ8_0(float* x, long m, long k, sbyte* wQ, ushort* wScales, long n, float* bias, float* y, int accumulate);
+
+    [LibraryImport(LibraryName, EntryPoint = "gqa_decoder_layer")]
+    public static partial int DecoderLayer(NativeLayer* layer, NativeLayerStep* step, float* x);
+
+    [LibraryImport(LibraryName, EntryPoint = "gqa_decoder_layer_struct_size")]
+    public static partial long DecoderLayerStructSize(int which);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using GqaService.Inference.Model;
 using static TorchSharp.torch;
 
@@ -58,6 +59,13 @@ public sealed class NativeKernels
         catch (Exception exception) when (exception is DllNotFoundException or EntryPointNotFoundException)
         {
             reason = $"lib{NativeKernelInterop.LibraryName}.so could not be loaded ({exception.Message})";
+            return null;
+        }
+        if (NativeKernelInterop.DecoderLayerStructSize(0) != Unsafe.SizeOf<NativeLayerMatrix>()
+            || NativeKernelInterop.DecoderLayerStructSize(1) != Unsafe.SizeOf<NativeLayer>()
+            || NativeKernelInterop.DecoderLayerStructSize(2) != Unsafe.SizeOf<NativeLayerStep>())
+        {
+            reason = $"lib{NativeKernelInterop.LibraryName}.so lays out its layer structs unlike this build; rebuild it";
             return null;
         }
         NativeKernelInterop.SetThreads(threads);
@@ -217,6 +225,21 @@ public sealed class NativeKernels
         KeepAlive(input, weight.Quants, weight.Scales, output);
         GC.KeepAlive(bias);
         return status == 0;
+    }
+
+    /// <summary>
+    /// One whole decoder layer by the fused kernel (gqa_decoder_layer) on the residual stream at <paramref name="x"/>.
+    /// The caller (<see cref="FusedDecoderLayers"/>) has checked every address, shape and index the C side trusts, so a
+    /// refusal here is a bug, and one after the layer started (scratch that cannot be allocated) leaves x half updated:
+    /// both throw.
+    /// </summary>
+    internal unsafe void DecoderLayer(NativeLayer* layer, NativeLayerStep* step, float* x)
+    {
+        var status = NativeKernelInterop.DecoderLayer(layer, step, x);
+        if (status != 0)
+        {
+            throw new InvalidOperationException($"the native decoder layer failed with status {status} (-1 dtype, -2 head layout, -3 out of memory).");
+        }
     }
 
     /// <summary>

@@ -38,6 +38,12 @@ public sealed class RotaryEmbedding : IDisposable
         _rotation = view_as_complex(pairs).clone().DetachFromDisposeScope();
     }
 
+    /// <summary>cos of every position's angles, [maxContext, headDim/2] float32 (owned here; the native layer kernel reads it).</summary>
+    internal Tensor CosTable => _cos;
+
+    /// <summary>sin of every position's angles, [maxContext, headDim/2] float32.</summary>
+    internal Tensor SinTable => _sin;
+
     /// <summary>Radians per position of each pair, after the model's rope scaling.</summary>
     public static float[] InverseFrequencies(ModelConfig config)
     {

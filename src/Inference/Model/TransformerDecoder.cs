@@ -24,9 +24,13 @@ public sealed class TransformerDecoder : IDisposable
     private readonly int _nativeLinearMaxRows;
     /// <summary>Each layer's q/k/v bias in float32 for the native kernel (the weights' own when they are float32), or null.</summary>
     private readonly Tensor?[] _nativeQkvBiases;
+    /// <summary>Whole layers by the native kernel for steps it takes (<see cref="FusedDecoderLayers.Takes"/>), or null.</summary>
+    private readonly FusedDecoderLayers? _fusedLayers;
 
     /// <param name="kernels">The project's own kernels, used where they serve the case; null runs everything in libtorch.</param>
-    public TransformerDecoder(ModelWeights weights, NativeKernels? kernels = null)
+    /// <param name="fuseLayers">With kernels, whether small steps run each layer as one native call (<see cref="FusedDecoderLayers"/>);
+    /// off, the same kernels serve operation by operation (tests and benchmarks compare the two).</param>
+    public TransformerDecoder(ModelWeights weights, NativeKernels? kernels = null, bool fuseLayers = true)
     {
         _weights = weights;
         _kernels = kernels;
@@ -43,7 +47,16 @@ public sealed class TransformerDecoder : IDisposable
         {
             throw new ArgumentException("Q8_0 weights are multiplied by the native Q8_0 kernel only; without the kernel library load them as float32.", nameof(kernels));
         }
+        _fusedLayers = kernels is not null && fuseLayers
+            ? FusedDecoderLayers.TryCreate(weights, kernels, _rope, _nativeQkvBiases, _nativeLinearMaxRows)
+            : null;
     }
+
+    /// <summary>Whether steps of a few tokens run each layer as one native call.</summary>
+    public bool FusesLayers => _fusedLayers is not null;
+
+    /// <summary>Steps whose layers ran fused so far (tests check which path served).</summary>
+    internal long FusedSteps { get; private set; }
 
     public ModelConfig Config => _weights.Config;
 
@@ -55,13 +68,29 @@ public sealed class TransformerDecoder : IDisposable
     /// </summary>
     public Tensor Forward(DecoderInput input, IKvStore kv)
     {
+        var x = Wide(_weights.TokenEmbedding.index_select(0, input.TokenIds)); // [N, D], float32: the residual stream
+        if (_fusedLayers is { } fused && fused.Takes(input.TokenCount, kv))
+        {
+            fused.Run(x, input.Batch, kv);
+            FusedSteps++;
+        }
+        else
+        {
+            ForwardLayers(x, input, kv);
+        }
+        var rows = input.LogitRows is { } logitRows ? x.index_select(0, logitRows) : x; // [R, D]
+        return Linear(_norm.Apply(rows, _weights.FinalNorm), _weights.Classifier, null); // [R, V]
+    }
+
+    /// <summary>Every layer through libtorch, with the native linear and attention kernels where they serve.</summary>
+    private void ForwardLayers(Tensor x, DecoderInput input, IKvStore kv)
+    {
         var config = Config;
         var n = input.TokenCount;
         var writeSlots = input.WriteSlots;
         var angles = _rope.For(input.Positions);
         var plan = input.Plan;
         var attentionTensors = GroupedQueryAttention.StepTensors(plan, config, _kernels, kv.Keys(0).dtype); // once per step, shared by every layer
-        var x = Wide(_weights.TokenEmbedding.index_select(0, input.TokenIds)); // [N, D], float32: the residual stream
         for (var layer = 0; layer < config.NumLayers; layer++)
         {
             // Per-layer scope: a layer's temporaries are freed before the next layer allocates its own.
@@ -84,8 +113,6 @@ public sealed class TransformerDecoder : IDisposable
             var hidden = F.silu(gateUp.narrow(1, 0, config.HiddenDim)).mul_(gateUp.narrow(1, config.HiddenDim, config.HiddenDim));
             AddProjection(x, hidden, w.DownProjection, w.DownProjectionT);
         }
-        var rows = input.LogitRows is { } logitRows ? x.index_select(0, logitRows) : x; // [R, D]
-        return Linear(_norm.Apply(rows, _weights.FinalNorm), _weights.Classifier, null); // [R, V]
     }
 
     /// <summary>

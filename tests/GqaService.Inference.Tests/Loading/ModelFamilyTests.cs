@@ -230,11 +230,11 @@ public sealed class ModelFamilyTests : IDisposable
         Assert.Equal("llama", model.Description.Family);
     }
 
-    private static string ConfigNamed(string name) =>
+    internal static string ConfigNamed(string name) =>
         (string)typeof(FamilyCheckpoint.Configs).GetField(name)!.GetRawConstantValue()!;
 
     /// <summary>The rope scaling written in the checkpoint's config, reimplemented from Hugging Face's definition.</summary>
-    private static Func<int, double, double>? FrequencyScaling(FamilyCheckpoint checkpoint)
+    internal static Func<int, double, double>? FrequencyScaling(FamilyCheckpoint checkpoint)
     {
         if (checkpoint.Config["rope_scaling"] is not JsonObject scaling)
         {

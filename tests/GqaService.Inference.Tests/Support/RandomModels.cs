@@ -18,14 +18,16 @@ internal static class RandomModels
         RopeLayout = layout,
     }.Validate();
 
-    public static ModelWeights Weights(ModelConfig c, long seed)
+    /// <param name="linearDtype">The dtype of the embedding and every matrix (norms stay float32).</param>
+    /// <param name="quantize">Projections whose rows are a multiple of 32 long are held as Q8_0 (<see cref="LayerWeights"/>).</param>
+    public static ModelWeights Weights(ModelConfig c, long seed, ScalarType linearDtype = ScalarType.Float32, bool quantize = false)
     {
         using var generator = new Generator((ulong)seed);
-        Tensor R(params long[] shape) => randn(shape, generator: generator).mul_(0.3);
+        Tensor R(params long[] shape) => randn(shape, generator: generator).mul_(0.3).to_type(linearDtype);
         Tensor Norm() => randn([c.Dim], generator: generator).mul_(0.1).add_(1.0);
         var layers = Enumerable.Range(0, c.NumLayers).Select(_ => new LayerWeights(
             Norm(), R(c.QueryWidth, c.Dim), R(c.KvWidth, c.Dim), R(c.KvWidth, c.Dim), R(c.Dim, c.QueryWidth),
-            Norm(), R(c.HiddenDim, c.Dim), R(c.Dim, c.HiddenDim), R(c.HiddenDim, c.Dim))).ToList();
+            Norm(), R(c.HiddenDim, c.Dim), R(c.Dim, c.HiddenDim), R(c.HiddenDim, c.Dim), quantize: quantize)).ToList();
         return new ModelWeights(c, R(c.VocabSize, c.Dim), layers, Norm(), c.TiedEmbeddings ? null : R(c.VocabSize, c.Dim));
     }
 

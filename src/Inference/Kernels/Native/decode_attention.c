@@ -8,6 +8,7 @@
  * the step up. Softmax is online (running max and sum per query head, rescaled per block of keys), so no buffer
  * proportional to the context is needed: everything lives on the stack.
  */
+#include "avx512_math.h"
 #include "dtype.h"
 #include "gqa_kernels.h"
 #include "thread_pool.h"
@@ -122,44 +123,6 @@ static void attend_portable(const decode_job *job, int sequence, int64_t kv_head
             target[c] = acc[g * d + c] * inverse;
         }
     }
-}
-
-#define AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
-#define AVX512_INLINE static inline __attribute__((always_inline)) AVX512_TARGET
-
-/* Sixteen K/V elements widened to float32: bf16 is the high half of a float32, f16 has its own instruction. */
-AVX512_INLINE __m512 load16(const void *base, size_t index, const int dtype)
-{
-    if (dtype == GQA_F32) {
-        return _mm512_loadu_ps((const float *)base + index);
-    }
-    __m256i half = _mm256_loadu_si256((const __m256i *)((const uint16_t *)base + index));
-    if (dtype == GQA_BF16) {
-        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(half), 16));
-    }
-    return _mm512_cvtph_ps(half);
-}
-
-/*
- * e^x for x <= 0 (scores minus their running max), to about 2 ulp: e^x = 2^n * 2^f with n = round(x log2 e) and
- * f in [-0.5, 0.5], 2^f by a degree-6 polynomial, 2^n applied by scalef (which flushes far-negative x to 0).
- * Inputs are clamped at -88 first, so -inf or a huge negative score gives a (harmless) tiny value, never NaN.
- */
-AVX512_INLINE __m512 exp_nonpositive(__m512 x)
-{
-    x = _mm512_max_ps(x, _mm512_set1_ps(-88.0f));
-    __m512 t = _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f));
-    __m512 n = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 f = _mm512_sub_ps(t, n);
-    /* 2^f = e^(f ln 2): Taylor coefficients of e^y in y = f ln 2, folded into powers of f. */
-    __m512 p = _mm512_set1_ps(1.5403530393381606e-4f);
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.3333558146428443e-3f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.6181291076284772e-3f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.5504108664821580e-2f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4022650695910071e-1f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.9314718055994531e-1f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
-    return _mm512_scalef_ps(p, n);
 }
 
 /*

@@ -13,6 +13,18 @@ static inline float gqa_bf16_to_f32(uint16_t bits)
     return value;
 }
 
+/* binary32 to bfloat16, rounding to nearest even with NaN kept quiet: libtorch's c10::BFloat16 conversion, so K/V the
+ * kernels store match what a libtorch to_type would have stored. */
+static inline uint16_t gqa_f32_to_bf16(float value)
+{
+    uint32_t bits;
+    memcpy(&bits, &value, sizeof bits);
+    if ((bits & 0x7fffffff) > 0x7f800000) {
+        return 0x7fc0;
+    }
+    return (uint16_t)((bits + 0x7fff + ((bits >> 16) & 1)) >> 16);
+}
+
 /* IEEE binary16 to binary32, subnormals, infinities and NaN included. */
 static inline float gqa_f16_to_f32(uint16_t bits)
 {

@@ -16,7 +16,7 @@
 #define GQA_API __attribute__((visibility("default")))
 
 /* Bumped whenever a signature changes, so a stale library is refused rather than called wrongly. */
-#define GQA_KERNELS_ABI 4
+#define GQA_KERNELS_ABI 5
 
 /* What the host can do (bits of gqa_cpu_features). */
 enum gqa_cpu_feature {
@@ -33,6 +33,7 @@ enum gqa_dtype {
     GQA_F16 = 5,
     GQA_F32 = 6,
     GQA_BF16 = 15,
+    GQA_Q8_0 = 100, /* not a libtorch type: int8 quants with float16 scales per 32-block (gqa_linear_q8_0) */
 };
 
 GQA_API int gqa_kernels_abi(void);
@@ -100,5 +101,54 @@ GQA_API void gqa_set_portable_only(int on);
  */
 GQA_API int gqa_linear_q8_0(const float *x, int64_t m, int64_t k, const int8_t *w_q, const uint16_t *w_scales, int64_t n,
                             const float *bias, float *y, int accumulate);
+
+/* One projection of a layer, for gqa_decoder_layer: [out, in] row-major. */
+typedef struct {
+    const void *data;              /* dtype GQA_F32, GQA_BF16, GQA_F16; GQA_Q8_0: the int8 quants */
+    const uint16_t *q8_0_scales;   /* GQA_Q8_0 only: [out, in / 32] float16 bits; else null */
+    int32_t dtype;
+    int32_t reserved;
+} gqa_layer_matrix;
+
+/* One Llama-family decoder layer: its shape, weights and this step's KV pool layer. */
+typedef struct {
+    int64_t dim, heads, kv_heads, head_dim, hidden_dim;
+    float norm_eps;
+    int32_t rope_interleaved;          /* 1: adjacent pairs rotate (llama2.c, GGUF); 0: first half with second (HF) */
+    const float *attention_norm;       /* [dim] */
+    const float *feed_forward_norm;    /* [dim] */
+    gqa_layer_matrix qkv;              /* [(heads + 2 kv_heads) * head_dim, dim]: q, k, v stacked */
+    gqa_layer_matrix output;           /* [dim, heads * head_dim] */
+    gqa_layer_matrix gate_up;          /* [2 hidden_dim, dim]: gate, then up */
+    gqa_layer_matrix down;             /* [dim, hidden_dim] */
+    const float *qkv_bias;             /* [(heads + 2 kv_heads) * head_dim] float32, or null */
+    void *keys, *values;               /* this layer's pool: [slots, kv_heads, head_dim] in kv_dtype */
+    int32_t kv_dtype;
+    int32_t reserved;
+} gqa_layer;
+
+/* The step every layer shares: its rows (tokens), where each one's K/V goes and which slots it attends to. */
+typedef struct {
+    int64_t rows;
+    const int32_t *positions;      /* [rows]: each token's position, a row of the rope tables */
+    const int32_t *write_slots;    /* [rows]: the pool slot its k and v are written to */
+    const int32_t *slots;          /* context slots of every sequence of the step, concatenated */
+    const int32_t *slot_offsets;   /* [rows]: where the row's context starts in slots */
+    const int32_t *lengths;        /* [rows]: the row attends slots[offset .. offset + length), its own slot last */
+    const float *rope_cos, *rope_sin; /* [positions, head_dim / 2] float32 */
+} gqa_layer_step;
+
+/*
+ * One whole decoder layer on the residual stream x [rows, dim] (float32, updated in place), as the libtorch decoder
+ * computes it: x += attention(rope(rmsnorm(x) Wqkv + b)) Wo; x += (silu(h Wgate) * h Wup) Wdown with h = rmsnorm(x).
+ * Every row's k and v are written to the pool before any row attends, so a prefill chunk's tokens see each other
+ * (causally, through lengths). One call instead of the ~30 libtorch calls a layer otherwise takes.
+ * Returns 0; -1 for a matrix or KV dtype this host cannot multiply or read; -2 for a head layout the attention kernel
+ * does not take; -3 when scratch cannot be allocated. On an error nothing has been written.
+ */
+GQA_API int gqa_decoder_layer(const gqa_layer *layer, const gqa_layer_step *step, float *x);
+
+/* sizeof the structs above (0: gqa_layer_matrix, 1: gqa_layer, 2: gqa_layer_step), so C# can check its layouts. */
+GQA_API int64_t gqa_decoder_layer_struct_size(int which);
 
 #endif
