@@ -319,12 +319,6 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
             _logger.LogInformation("Native kernels off (Inference:NativeKernels = false): libtorch runs every operation");
             return null;
         }
-        if (config.Dim < Kernels.NativeKernels.MinimumModelDim && Precision.WeightDtypeChooser.Parse(_options.WeightDtype) != Precision.WeightDtype.Q8_0)
-        {
-            _logger.LogInformation("Native kernels not used: the model's dim {Dim} is below {MinimumDim}, where libtorch is faster (the kernels' per-call cost outweighs what they save on such small matrices)",
-                config.Dim, Kernels.NativeKernels.MinimumModelDim);
-            return null;
-        }
         var kernels = Kernels.NativeKernels.TryLoad(IntraOpThreads(_options, config), Kernels.NativeKernels.DefaultSpinMicroseconds, out var reason);
         _logger.LogInformation("Native kernels: {Outcome}", reason);
         return kernels;

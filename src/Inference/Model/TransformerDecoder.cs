@@ -20,7 +20,8 @@ public sealed class TransformerDecoder : IDisposable
     private readonly bool _narrow;
     private readonly Scalar _one = 1.ToScalar();
     private readonly NativeKernels? _kernels;
-    /// <summary>Steps of at most this many rows multiply with the native kernel (<see cref="NativeLinearPolicy"/>); 0: libtorch only.</summary>
+    /// <summary>Steps run operation by operation multiply with the native kernel up to this many rows (<see cref="NativeLinearPolicy"/>;
+    /// 0 below <see cref="NativeKernels.MinimumModelDim"/>); 0: libtorch only.</summary>
     private readonly int _nativeLinearMaxRows;
     /// <summary>Each layer's q/k/v bias in float32 for the native kernel (the weights' own when they are float32), or null.</summary>
     private readonly Tensor?[] _nativeQkvBiases;
@@ -38,9 +39,10 @@ public sealed class TransformerDecoder : IDisposable
         _norm = new RmsNorm(weights.Config.NormEps);
         _linearDtype = weights.LinearDtype;
         _narrow = _linearDtype != ScalarType.Float32;
-        _nativeLinearMaxRows = kernels is null ? 0 : NativeLinearPolicy.MaxRows(kernels.LinearPath(_linearDtype), _linearDtype);
+        var pathMaxRows = kernels is null ? 0 : NativeLinearPolicy.MaxRows(kernels.LinearPath(_linearDtype), _linearDtype);
+        _nativeLinearMaxRows = weights.Config.Dim < NativeKernels.MinimumModelDim ? 0 : pathMaxRows;
         _nativeQkvBiases = weights.Layers
-            .Select(l => _nativeLinearMaxRows == 0 || l.QkvBias is null ? null
+            .Select(l => pathMaxRows == 0 || l.QkvBias is null ? null
                 : l.QkvBias.dtype == ScalarType.Float32 ? l.QkvBias : l.QkvBias.to_type(ScalarType.Float32).DetachFromDisposeScope())
             .ToArray();
         if (weights.HasQ8_0 && kernels is null)
@@ -48,7 +50,7 @@ public sealed class TransformerDecoder : IDisposable
             throw new ArgumentException("Q8_0 weights are multiplied by the native Q8_0 kernel only; without the kernel library load them as float32.", nameof(kernels));
         }
         _fusedLayers = kernels is not null && fuseLayers
-            ? FusedDecoderLayers.TryCreate(weights, kernels, _rope, _nativeQkvBiases, _nativeLinearMaxRows)
+            ? FusedDecoderLayers.TryCreate(weights, kernels, _rope, _nativeQkvBiases, pathMaxRows)
             : null;
     }
 

@@ -76,7 +76,7 @@ public sealed class FusedDecoderLayerTests : IDisposable
     [InlineData(ScalarType.Float32, false, KvDtype.F32, RopeLayout.Interleaved, 8, 2)] // head_dim 8: portable attention
     [InlineData(ScalarType.BFloat16, false, KvDtype.F32, RopeLayout.RotateHalf, 16, 2)]
     [InlineData(ScalarType.Float16, false, KvDtype.F32, RopeLayout.Interleaved, 16, 2)]
-    [InlineData(ScalarType.Float32, true, KvDtype.F32, RopeLayout.Interleaved, 16, 2)] // Q8_0, down (rows of 260) stays f32
+    [InlineData(ScalarType.Float32, true, KvDtype.F32, RopeLayout.Interleaved, 16, 2)] // Q8_0, down (rows of 1028) stays f32
     [InlineData(ScalarType.Float32, false, KvDtype.Bf16, RopeLayout.Interleaved, 16, 1)]
     [InlineData(ScalarType.Float32, false, KvDtype.F16, RopeLayout.RotateHalf, 16, 1)]
     [InlineData(ScalarType.BFloat16, false, KvDtype.Bf16, RopeLayout.Interleaved, 16, 1)]
@@ -84,7 +84,9 @@ public sealed class FusedDecoderLayerTests : IDisposable
     {
         using var scope = NewDisposeScope();
         using var mode = inference_mode();
-        var config = RandomModels.Config(heads: 8, kvHeads: 2, layout, headDim, layers);
+        // Dim 512, so the operation-by-operation decoder uses the same native matmuls (NativeKernels.MinimumModelDim).
+        var heads = NativeKernels.MinimumModelDim / headDim;
+        var config = RandomModels.Config(heads, kvHeads: heads / 4, layout, headDim, layers);
         var seed = Environment.TickCount;
         var fused = new TransformerDecoder(RandomModels.Weights(config, seed, weightDtype, q8_0), Kernels);
         var stepwise = new TransformerDecoder(RandomModels.Weights(config, seed, weightDtype, q8_0), Kernels, fuseLayers: false);
