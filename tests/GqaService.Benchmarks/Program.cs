@@ -18,6 +18,7 @@ static int Usage()
     Console.Error.WriteLine("""
         usage:
           throughput --model PATH [--concurrency 1,4,16,64] [--max-tokens 128] [--requests-per-stream 3] [--prompt-tokens 16] [--prefill-chunk 256] [--max-batched-tokens 512]
+               [--weight-dtype auto|f32|bf16|f16|q8_0] [--kv-dtype f32|bf16|f16]
           kv --model PATH [--budget-mib 64] [--requests 64] [--kv-dtype f32|bf16|f16]
           step --model PATH [--context 64] [--batch 1,16,64] [--iterations 500] [--threads 0] [--kv-dtype f32|bf16|f16] [--weight-dtype auto|f32|bf16|f16|q8_0]
                [--native-kernels on|off] [--fused-layers on|off] [--kernel-threads N] [--spin-us 200]

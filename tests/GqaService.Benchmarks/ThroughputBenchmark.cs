@@ -26,12 +26,15 @@ internal static class ThroughputBenchmark
             PrefillChunkSize = arguments.Int("--prefill-chunk", new EngineOptions().PrefillChunkSize),
             RequestTimeoutSeconds = 0,
             TorchThreads = arguments.Int("--threads", 0),
+            WeightDtype = arguments.Text("--weight-dtype") ?? new EngineOptions().WeightDtype,
+            KvDtype = arguments.Text("--kv-dtype") ?? new EngineOptions().KvDtype,
         };
         using var engine = await EngineClient.StartAsync(options);
         using var batches = new BatchSizeListener();
         var config = engine.Model.Config;
         Console.WriteLine($"model: {engine.Model.Id} ({engine.Model.ParameterCount:N0} parameters; dim {config.Dim}, {config.NumLayers} layers, {config.NumHeads} heads, {config.NumKvHeads} KV heads, vocab {config.VocabSize})");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; {maxTokens} new tokens per request, {promptTokens}-token prompts, {perStream} requests per stream");
+        Console.WriteLine($"weights {engine.Model.ComputePrecision}, KV {options.KvDtype}");
         Console.WriteLine($"chunked prefill: {options.PrefillChunkSize} tokens per chunk, at most {options.MaxBatchedTokens} tokens per step");
         Console.WriteLine("| concurrency | output tok/s | TTFT p50 ms | TTFT p95 ms | ITL p50 ms | ITL p95 ms | mean batch |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
