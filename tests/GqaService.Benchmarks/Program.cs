@@ -21,7 +21,7 @@ static int Usage()
                [--weight-dtype auto|f32|bf16|f16|q8_0] [--kv-dtype f32|bf16|f16]
           kv --model PATH [--budget-mib 64] [--requests 64] [--kv-dtype f32|bf16|f16]
           step --model PATH [--context 64] [--batch 1,16,64] [--iterations 500] [--threads 0] [--kv-dtype f32|bf16|f16] [--weight-dtype auto|f32|bf16|f16|q8_0]
-               [--native-kernels on|off] [--fused-layers on|off] [--kernel-threads N] [--spin-us 200]
+               [--native-kernels on|off] [--fused-layers on|off] [--kernel-threads N] [--spin-us 200] [--prefill 256,512]
           linear [--weight-dtype f32|bf16|f16] [--rows 1,4,16,32,64,128] [--rounds 5] [--threads N] [--kernel-threads N] [--spin-us 200]
                [--dim 768] [--hidden 2048] [--layers 12] [--kv-width 256] [--vocab 32000]
           load [--dim 1024] [--layers 16] [--hidden 4096] [--heads 16] [--kv-heads 4] [--vocab 32000]

@@ -85,6 +85,24 @@ internal static class StepBenchmark
             Console.WriteLine($"batch {batch,3} context {context} KV {pool.Layout.DtypeName}: {ms:F3} ms/step, {batch / ms * 1000:F0} tok/s, cpu {cpuMs:F1} ms/step"
                 + $" (fastest step {steps[0]:F3} ms, median {steps[iterations / 2]:F3} ms)");
         }
+        // Prefill steps: one sequence's prompt of N tokens in one step over an empty context, logits for its last token only.
+        foreach (var tokens in arguments.Ints("--prefill", []))
+        {
+            using var pool = new KvPool(new KvLayout(decoder.Config, kvDtype, 16), tokens / 16 + 1);
+            var forward = ForwardBatch.Create([(Enumerable.Range(0, tokens).Select(i => 5 + i % 400).ToArray(), Enumerable.Range(0, tokens).ToArray())]);
+            Step(decoder, forward, pool);
+            var rounds = Math.Max(3, iterations / 10);
+            var steps = new double[rounds];
+            for (var i = 0; i < rounds; i++)
+            {
+                var stepStarted = Stopwatch.GetTimestamp();
+                Step(decoder, forward, pool);
+                steps[i] = Stopwatch.GetElapsedTime(stepStarted).TotalMilliseconds;
+            }
+            Array.Sort(steps);
+            Console.WriteLine($"prefill {tokens} tokens KV {pool.Layout.DtypeName}: fastest {steps[0]:F1} ms, median {steps[rounds / 2]:F1} ms"
+                + $" ({tokens / steps[rounds / 2] * 1000:F0} tok/s)");
+        }
         return Task.FromResult(0);
     }
 

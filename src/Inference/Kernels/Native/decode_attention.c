@@ -16,6 +16,7 @@
 #include <immintrin.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Keys scored per softmax update: large enough to amortise the rescale, small enough to stay in L1 with the group. */
@@ -269,6 +270,15 @@ static void decode_attention_task(void *context, int task)
     work->attend(job, job->order[task / job->kv_heads], task % job->kv_heads);
 }
 
+/* qsort has no context argument: the lengths being sorted by, per calling thread. */
+static _Thread_local const int32_t *sort_lengths;
+
+static int longer_first(const void *a, const void *b)
+{
+    int32_t left = sort_lengths[*(const int32_t *)a], right = sort_lengths[*(const int32_t *)b];
+    return left > right ? -1 : left < right ? 1 : (*(const int32_t *)a > *(const int32_t *)b) - (*(const int32_t *)a < *(const int32_t *)b);
+}
+
 static int decode_attention(const float *q, int64_t q_row_stride, const int32_t *rows, int64_t batch, int64_t heads,
                             int64_t kv_heads, int64_t head_dim, const void *keys, const void *values, int kv_dtype,
                             const int32_t *slots, const int32_t *slot_offsets, const int32_t *lengths, float *out,
@@ -283,16 +293,14 @@ static int decode_attention(const float *q, int64_t q_row_stride, const int32_t 
     if (batch <= 0) {
         return 0;
     }
-    /* Longest first (insertion sort: a batch is tens of sequences), so the pool's dynamic task queue ends on short ones. */
+    /* Longest first, so the pool's dynamic task queue ends on short ones. qsort: a fused prefill chunk brings up to a
+     * thousand rows in ascending order, insertion sort's worst case. */
     int32_t order[batch];
     for (int64_t i = 0; i < batch; i++) {
-        int64_t j = i;
-        while (j > 0 && lengths[order[j - 1]] < lengths[i]) {
-            order[j] = order[j - 1];
-            j--;
-        }
-        order[j] = (int32_t)i;
+        order[i] = (int32_t)i;
     }
+    sort_lengths = lengths;
+    qsort(order, (size_t)batch, sizeof order[0], longer_first);
     decode_job job = {
         q, q_row_stride, rows, kv_heads, heads / kv_heads, head_dim, keys, values, kv_dtype,
         slots, slot_offsets, lengths, out, out_row_stride, order, 1.0f / sqrtf((float)head_dim),
