@@ -142,6 +142,7 @@ AVX512_INLINE void attend_avx512(const decode_job *job, int sequence, int64_t kv
     const size_t row_bytes = (size_t)d * element_size(dtype);
     float q[g_count * d], acc[g_count * d], scores[g_count * KEY_BLOCK], running_max[g_count], running_sum[g_count];
     size_t bases[KEY_BLOCK];
+    float keys16[16 * d];
     __m512 scale = _mm512_set1_ps(job->scale);
     for (int64_t g = 0; g < g_count; g++) {
         const float *source = job->q + row * job->q_row_stride + (kv_head * g_count + g) * d;
@@ -158,31 +159,44 @@ AVX512_INLINE void attend_avx512(const decode_job *job, int sequence, int64_t kv
         for (int64_t j = 0; j < n; j++) {
             bases[j] = (size_t)slots[start + j] * row_elements + head_offset;
         }
-        /* Scores: each key row is read once for the whole group. V rows are prefetched meanwhile, for the pass below. */
-        for (int64_t j = 0; j < n; j++) {
-            const size_t base = bases[j];
-            if (start + j + KEY_PREFETCH_DISTANCE < length) {
-                const size_t ahead = (size_t)slots[start + j + KEY_PREFETCH_DISTANCE] * row_elements + head_offset;
-                const char *line = (const char *)job->keys + ahead * element_size(dtype);
+        /* Scores, 16 keys at a time: their rows are widened once into keys16 (zero past the block's end), then each
+         * query head of the group takes 16 dot products whose lane sums come out as one vector, where a reduction per
+         * key and head was most of the work. V rows are prefetched meanwhile, for the pass below. */
+        for (int64_t j0 = 0; j0 < n; j0 += 16) {
+            for (int64_t jj = 0; jj < 16; jj++) {
+                float *row = keys16 + jj * d;
+                const int64_t j = j0 + jj;
+                if (j >= n) {
+                    memset(row, 0, (size_t)d * sizeof(float));
+                    continue;
+                }
+                if (start + j + KEY_PREFETCH_DISTANCE < length) {
+                    const size_t ahead = (size_t)slots[start + j + KEY_PREFETCH_DISTANCE] * row_elements + head_offset;
+                    const char *line = (const char *)job->keys + ahead * element_size(dtype);
+                    for (size_t byte = 0; byte < row_bytes; byte += 64) {
+                        _mm_prefetch(line + byte, _MM_HINT_T0);
+                    }
+                }
+                const char *value_line = (const char *)job->values + bases[j] * element_size(dtype);
                 for (size_t byte = 0; byte < row_bytes; byte += 64) {
-                    _mm_prefetch(line + byte, _MM_HINT_T0);
+                    _mm_prefetch(value_line + byte, _MM_HINT_T0);
                 }
-            }
-            const char *value_line = (const char *)job->values + base * element_size(dtype);
-            for (size_t byte = 0; byte < row_bytes; byte += 64) {
-                _mm_prefetch(value_line + byte, _MM_HINT_T0);
-            }
-            for (int64_t g = 0; g < g_count; g++) {
-                dots[g] = _mm512_setzero_ps();
-            }
-            for (int64_t c = 0; c < chunks; c++) {
-                __m512 k = load16(job->keys, base + (size_t)c * 16, dtype);
-                for (int64_t g = 0; g < g_count; g++) {
-                    dots[g] = _mm512_fmadd_ps(_mm512_loadu_ps(q + g * d + c * 16), k, dots[g]);
+                for (int64_t c = 0; c < chunks; c++) {
+                    _mm512_storeu_ps(row + c * 16, load16(job->keys, bases[j] + (size_t)c * 16, dtype));
                 }
             }
             for (int64_t g = 0; g < g_count; g++) {
-                scores[g * KEY_BLOCK + j] = _mm512_reduce_add_ps(dots[g]);
+                __m512 partial[4][4];
+                for (int jj = 0; jj < 16; jj++) {
+                    partial[jj / 4][jj % 4] = _mm512_setzero_ps();
+                }
+                for (int64_t c = 0; c < chunks; c++) {
+                    __m512 query = _mm512_loadu_ps(q + g * d + c * 16);
+                    for (int jj = 0; jj < 16; jj++) {
+                        partial[jj / 4][jj % 4] = _mm512_fmadd_ps(query, _mm512_loadu_ps(keys16 + jj * d + c * 16), partial[jj / 4][jj % 4]);
+                    }
+                }
+                _mm512_storeu_ps(scores + g * KEY_BLOCK + j0, lane_sums_4x4(partial));
             }
         }
         /* Online softmax: rescale what was accumulated when the running max rises, then weights for this block. */
