@@ -29,7 +29,8 @@ public sealed class TransformerDecoder : IDisposable
     private readonly FusedDecoderLayers? _fusedLayers;
 
     /// <param name="kernels">The project's own kernels, used where they serve the case; null runs everything in libtorch.</param>
-    /// <param name="fuseLayers">With kernels, whether small steps run each layer as one native call (<see cref="FusedDecoderLayers"/>);
+    /// <param name="fuseLayers">With kernels, whether steps of up to <see cref="FusedDecoderLayers.MaxRows"/> tokens run each layer as one
+    /// native call (<see cref="FusedDecoderLayers"/>);
     /// off, the same kernels serve operation by operation (tests and benchmarks compare the two).</param>
     public TransformerDecoder(ModelWeights weights, NativeKernels? kernels = null, bool fuseLayers = true)
     {
@@ -54,7 +55,7 @@ public sealed class TransformerDecoder : IDisposable
             : null;
     }
 
-    /// <summary>Whether steps of a few tokens run each layer as one native call.</summary>
+    /// <summary>Whether steps of up to <see cref="FusedDecoderLayers.MaxRows"/> tokens run each layer as one native call.</summary>
     public bool FusesLayers => _fusedLayers is not null;
 
     /// <summary>Steps whose layers ran fused so far (tests check which path served).</summary>

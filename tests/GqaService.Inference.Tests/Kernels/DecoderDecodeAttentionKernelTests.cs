@@ -40,8 +40,8 @@ public sealed class DecoderDecodeAttentionKernelTests
         using var withKernels = new TransformerDecoder(RandomModels.Weights(config, seed: 41), Kernels);
         using var withoutKernels = new TransformerDecoder(RandomModels.Weights(config, seed: 41));
         var layout = new KvLayout(config, dtype, blockSize: 4);
-        using var poolA = PoisonedPool(layout, config);
-        using var poolB = PoisonedPool(layout, config);
+        using var poolA = PoisonedPools.Create(layout, config);
+        using var poolB = PoisonedPools.Create(layout, config);
         var random = new Random(HashCode.Combine(dtype, headDim, layers, Environment.TickCount));
         var prompts = new[] { 1, 9, 70, 33 }.Select(n => RandomModels.Tokens(random, n, config.VocabSize)).ToArray();
         const int steps = 5;
@@ -68,17 +68,5 @@ public sealed class DecoderDecodeAttentionKernelTests
             Assert.False(actual.isnan().any().item<bool>(), "a NaN slot was read");
             GroupedQueryAttentionTests.AssertClose(expected, actual, dtype == KvDtype.F32 ? 1e-4 : 1e-2);
         }
-    }
-
-    private static KvPool PoisonedPool(KvLayout layout, ModelConfig config)
-    {
-        var pool = new KvPool(layout, totalBlocks: 64);
-        using var nan = float.NaN.ToScalar();
-        for (var layer = 0; layer < config.NumLayers; layer++)
-        {
-            pool.Keys(layer).fill_(nan);
-            pool.Values(layer).fill_(nan);
-        }
-        return pool;
     }
 }

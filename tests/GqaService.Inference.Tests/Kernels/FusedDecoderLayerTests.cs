@@ -98,8 +98,8 @@ public sealed class FusedDecoderLayerTests(ITestOutputHelper output) : IDisposab
         Assert.True(fused.FusesLayers);
         Assert.Equal(q8_0, fused.Weights.HasQ8_0);
         var layout16 = new KvLayout(config, kvDtype, blockSize: 4);
-        using var fusedPool = PoisonedPool(layout16, config);
-        using var stepwisePool = PoisonedPool(layout16, config);
+        using var fusedPool = PoisonedPools.Create(layout16, config);
+        using var stepwisePool = PoisonedPools.Create(layout16, config);
         var random = new Random(seed);
         var promptLengths = new[] { 1, 5, 12, 2 };
         var prompts = promptLengths.Select(n => RandomModels.Tokens(random, n, config.VocabSize)).ToArray();
@@ -210,16 +210,4 @@ public sealed class FusedDecoderLayerTests(ITestOutputHelper output) : IDisposab
 
     private static double Tolerance(ScalarType weightDtype, bool q8_0, KvDtype kvDtype) =>
         q8_0 || weightDtype == ScalarType.BFloat16 ? 0.1 : kvDtype != KvDtype.F32 ? 1e-2 : 1e-4;
-
-    private static KvPool PoisonedPool(KvLayout layout, ModelConfig config)
-    {
-        var pool = new KvPool(layout, totalBlocks: 64);
-        using var nan = float.NaN.ToScalar();
-        for (var layer = 0; layer < config.NumLayers; layer++)
-        {
-            pool.Keys(layer).fill_(nan);
-            pool.Values(layer).fill_(nan);
-        }
-        return pool;
-    }
 }
