@@ -1,12 +1,14 @@
 /* What the host can do, read once by the CPU's own report (cpuid via the compiler's builtins). */
 #include "gqa_kernels.h"
 
+#include <stdatomic.h>
+
 int gqa_kernels_abi(void)
 {
     return GQA_KERNELS_ABI;
 }
 
-int gqa_cpu_features(void)
+static int read_cpu_features(void)
 {
     __builtin_cpu_init();
     int features = 0;
@@ -27,6 +29,18 @@ int gqa_cpu_features(void)
     }
     if (__builtin_cpu_supports("amx-bf16")) {
         features |= GQA_CPU_AMX_BF16;
+    }
+    return features;
+}
+
+/* Read once and kept: every kernel call asks. Threads racing on the first call compute the same value. */
+int gqa_cpu_features(void)
+{
+    static _Atomic int cached = -1;
+    int features = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (features < 0) {
+        features = read_cpu_features();
+        atomic_store_explicit(&cached, features, memory_order_relaxed);
     }
     return features;
 }

@@ -19,11 +19,7 @@
 
 static int has_avx512(void)
 {
-    static int cached = -1;
-    if (cached < 0) {
-        cached = (gqa_cpu_features() & GQA_CPU_AVX512F) != 0;
-    }
-    return cached;
+    return (gqa_cpu_features() & GQA_CPU_AVX512F) != 0;
 }
 
 /* The layer's intermediate rows, per calling thread (engines on different threads must not share it), grown to the

@@ -28,21 +28,12 @@ static int weight_dtype_known(int w_dtype)
     return w_dtype == GQA_F32 || w_dtype == GQA_BF16 || w_dtype == GQA_F16;
 }
 
-static int host_features(void)
-{
-    static int cached = -1;
-    if (cached < 0) {
-        cached = gqa_cpu_features();
-    }
-    return cached;
-}
-
 int gqa_linear_best_path(int w_dtype)
 {
     if (!weight_dtype_known(w_dtype)) {
         return -1;
     }
-    int features = host_features();
+    int features = gqa_cpu_features();
     if (w_dtype == GQA_BF16 && (features & GQA_CPU_AVX512_BF16)) {
         return GQA_LINEAR_AVX512_BF16_DOT;
     }
@@ -54,7 +45,7 @@ int gqa_linear_best_path(int w_dtype)
 
 static int path_serves(int path, int w_dtype)
 {
-    int features = host_features();
+    int features = gqa_cpu_features();
     switch (path) {
     case GQA_LINEAR_PORTABLE:
         return 1;

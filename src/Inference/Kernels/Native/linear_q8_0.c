@@ -299,10 +299,7 @@ int gqa_linear_q8_0(const float *x, int64_t m, int64_t k, const int8_t *w_q, con
     job.x_offsets = (int32_t *)(base + region);
     job.x_pair_scales = (float *)(base + 2 * region);
     job.x_scales = (float *)(base + 3 * region);
-    static int features = -1;
-    if (features < 0) {
-        features = gqa_cpu_features();
-    }
+    int features = gqa_cpu_features();
     int vnni = !portable_only && (features & GQA_CPU_AVX512F) && (features & GQA_CPU_AVX512_VNNI) && (features & GQA_CPU_F16C);
     if (vnni) {
         quantize_x_avx512(&job, x);
