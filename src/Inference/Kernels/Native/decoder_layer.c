@@ -8,10 +8,10 @@
 #include "avx512_math.h"
 #include "dtype.h"
 #include "gqa_kernels.h"
+#include "scratch.h"
 
 #include <math.h>
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* The attention kernel's stack buffers hold a group this wide (decode_attention.c's MAX_GROUP_WIDTH). */
@@ -22,28 +22,12 @@ static int has_avx512(void)
     return (gqa_cpu_features() & GQA_CPU_AVX512F) != 0;
 }
 
-/* The layer's intermediate rows, per calling thread (engines on different threads must not share it), grown to the
- * largest step seen and kept for the thread's life: a step's layers, and the next steps, reuse it. */
-static _Thread_local float *scratch;
-static _Thread_local size_t scratch_floats;
+/* The layer's intermediate rows (scratch.h). */
+static _Thread_local gqa_scratch scratch;
 
 static size_t rounded(size_t floats)
 {
     return (floats + 15) & ~(size_t)15; /* every buffer starts on a 64-byte line */
-}
-
-static float *ensure_scratch(size_t floats)
-{
-    if (floats > scratch_floats) {
-        float *grown = aligned_alloc(64, floats * sizeof(float));
-        if (grown == NULL) {
-            return NULL;
-        }
-        free(scratch);
-        scratch = grown;
-        scratch_floats = floats;
-    }
-    return scratch;
 }
 
 static int matrix_serves(const gqa_layer_matrix *matrix, int64_t in_features)
@@ -223,7 +207,7 @@ int gqa_decoder_layer(const gqa_layer *layer, const gqa_layer_step *step, float 
     size_t normed_floats = rounded((size_t)(m * dim)), qkv_floats = rounded((size_t)(m * qkv_width));
     size_t attended_floats = rounded((size_t)(m * query_width)), gate_up_floats = rounded((size_t)(m * 2 * hidden_dim));
     size_t hidden_floats = rounded((size_t)(m * hidden_dim)), rows_floats = rounded((size_t)m);
-    float *base = ensure_scratch(normed_floats + qkv_floats + attended_floats + gate_up_floats + hidden_floats + rows_floats);
+    float *base = gqa_scratch_reserve(&scratch, (normed_floats + qkv_floats + attended_floats + gate_up_floats + hidden_floats + rows_floats) * sizeof(float));
     if (base == NULL) {
         return -3;
     }

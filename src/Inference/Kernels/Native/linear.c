@@ -6,10 +6,10 @@
 #include "dtype.h"
 #include "gqa_kernels.h"
 #include "linear.h"
+#include "scratch.h"
 #include "thread_pool.h"
 
 #include <stddef.h>
-#include <stdlib.h>
 
 /*
  * Tasks per thread: a few, so a core slowed by other load does not hold the step up, few enough that a task streams
@@ -92,25 +92,8 @@ static void linear_portable_task(void *context, int task)
     }
 }
 
-/* The bf16 dot path's narrowed x, per calling thread (the engine thread; tests may call from several), grown to the
- * largest call seen and kept: a step's calls reuse it. Never freed: one small buffer per calling thread. */
-static _Thread_local uint16_t *narrowed_x;
-static _Thread_local size_t narrowed_x_capacity;
-
-static uint16_t *narrowed_x_scratch(size_t elements)
-{
-    if (elements > narrowed_x_capacity) {
-        size_t bytes = (elements * sizeof(uint16_t) + 63) & ~(size_t)63;
-        uint16_t *grown = aligned_alloc(64, bytes);
-        if (grown == NULL) {
-            return NULL;
-        }
-        free(narrowed_x);
-        narrowed_x = grown;
-        narrowed_x_capacity = bytes / sizeof(uint16_t);
-    }
-    return narrowed_x;
-}
+/* The bf16 dot path's narrowed x (scratch.h). */
+static _Thread_local gqa_scratch narrowed_x;
 
 static int linear_chunk(int path, const float *x, int64_t m, int64_t k, const void *w, int w_dtype, int64_t n,
                         const float *bias, float *y, int accumulate)
@@ -131,7 +114,7 @@ static int linear_chunk(int path, const float *x, int64_t m, int64_t k, const vo
         task = gqa_linear_avx512_fma_task;
     } else if (path == GQA_LINEAR_AVX512_BF16_DOT) {
         job.k_padded = (k + 31) / 32 * 32;
-        uint16_t *scratch = narrowed_x_scratch((size_t)m * (size_t)job.k_padded);
+        uint16_t *scratch = gqa_scratch_reserve(&narrowed_x, (size_t)m * (size_t)job.k_padded * sizeof(uint16_t));
         if (scratch == NULL) {
             return -1;
         }

@@ -14,12 +14,12 @@
  */
 #include "dtype.h"
 #include "gqa_kernels.h"
+#include "scratch.h"
 #include "thread_pool.h"
 
 #include <immintrin.h>
 #include <math.h>
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define Q8_BLOCK 32
@@ -41,27 +41,8 @@ typedef struct {
     float *x_scales;           /* [m, padded / 32] dx */
 } q8_job;
 
-/* Per calling thread: engines on different threads (tests run several side by side) must not share it. It lives as long
- * as its thread (an engine thread, a few per process). */
-static _Thread_local struct {
-    void *memory;
-    size_t bytes;
-} scratch;
-
-static int ensure_scratch(size_t bytes)
-{
-    if (scratch.bytes >= bytes) {
-        return 0;
-    }
-    void *grown = NULL;
-    if (posix_memalign(&grown, 64, bytes) != 0) {
-        return -1;
-    }
-    free(scratch.memory);
-    scratch.memory = grown;
-    scratch.bytes = bytes;
-    return 0;
-}
+/* The quantised x and what the VNNI loop keeps beside it (scratch.h). */
+static _Thread_local gqa_scratch scratch;
 
 /* llama.cpp's quantize_row_q8_0 (its x86 path: round to nearest even), one block. */
 static void quantize_block(const float *x, int8_t *q, float *scale)
@@ -290,10 +271,10 @@ int gqa_linear_q8_0(const float *x, int64_t m, int64_t k, const int8_t *w_q, con
     /* Per x row: qx, the lane offsets and the pair scales (padded bytes each, so every array stays 64-byte aligned), dx. */
     int64_t words = job.padded / Q8_BLOCK;
     size_t bytes_per_row = (size_t)job.padded * 3 + (size_t)words * sizeof(float);
-    if (ensure_scratch(bytes_per_row * (size_t)m) != 0) {
+    uint8_t *base = gqa_scratch_reserve(&scratch, bytes_per_row * (size_t)m);
+    if (base == NULL) {
         return -1;
     }
-    uint8_t *base = scratch.memory;
     size_t region = (size_t)m * (size_t)job.padded;
     job.x_q = (int8_t *)base;
     job.x_offsets = (int32_t *)(base + region);
