@@ -26,17 +26,18 @@ internal sealed class FusedDecoderLayers
     private readonly NativeKernels _kernels;
     private readonly ModelConfig _config;
     private readonly NativeLayer[] _layers;
-    private readonly Tensor _ropeCos;
-    private readonly Tensor _ropeSin;
+    /// <summary>The rope tables' addresses ([maxContext, headDim/2] float32 each): the decoder owns them, as it owns the weights.</summary>
+    private readonly nint _ropeCos;
+    private readonly nint _ropeSin;
     private readonly int _maxRows;
 
-    private FusedDecoderLayers(NativeKernels kernels, ModelConfig config, NativeLayer[] layers, RotaryEmbedding rope, int maxRows)
+    private unsafe FusedDecoderLayers(NativeKernels kernels, ModelConfig config, NativeLayer[] layers, RotaryEmbedding rope, int maxRows)
     {
         _kernels = kernels;
         _config = config;
         _layers = layers;
-        _ropeCos = rope.CosTable;
-        _ropeSin = rope.SinTable;
+        _ropeCos = (nint)TensorMemory.Address(rope.CosTable);
+        _ropeSin = (nint)TensorMemory.Address(rope.SinTable);
         _maxRows = maxRows;
     }
 
@@ -122,8 +123,8 @@ internal sealed class FusedDecoderLayers
                 Slots = slotsAddress,
                 SlotOffsets = offsetsAddress,
                 Lengths = lengthsAddress,
-                RopeCos = (float*)TensorMemory.Address(_ropeCos),
-                RopeSin = (float*)TensorMemory.Address(_ropeSin),
+                RopeCos = (float*)_ropeCos,
+                RopeSin = (float*)_ropeSin,
             };
             var residual = (float*)TensorMemory.Address(x);
             for (var i = 0; i < _layers.Length; i++)
