@@ -15,8 +15,8 @@ namespace GqaService.Inference.Tests.Kernels;
 /// scale: both compute the same attention in float32, only the order of the sums differs, and two layers of the random
 /// model amplify that a little. With 16-bit K/V the model has one layer: from the second layer on, a float32 difference
 /// of an ulp can round a stored K/V element to the neighbouring 16-bit value (2^-8 relative for bf16), which says
-/// nothing about the kernel and would need a tolerance too loose to catch a wrong one. Even in one layer the native linear
-/// kernel (also on here) computes k and v with sums in another order, so stored 16-bit elements may land one step away,
+/// nothing about the kernel and would need a tolerance too loose to catch a wrong one. Even in one layer, when the native
+/// linear kernel is on too (models from dim 512) it computes k and v with sums in another order, so stored 16-bit elements may land one step away,
 /// and the effects of many such elements (every position's k and v) add up through the softmax and two projections:
 /// measured up to 1.7e-3 of the logits' scale with f16 and 1.5e-4 with bf16 over repeated runs. The 16-bit bound is
 /// 1e-2: a wrong attention (a wrong slot, head, row or scale) moves logits by their own scale. The kernel alone is held
@@ -37,7 +37,9 @@ public sealed class DecoderDecodeAttentionKernelTests
         using var scope = NewDisposeScope();
         using var mode = inference_mode();
         var config = RandomModels.Config(heads: 12, kvHeads: 4, headDim: headDim, layers: layers);
-        using var withKernels = new TransformerDecoder(RandomModels.Weights(config, seed: 41), Kernels);
+        // Operation by operation: this class is about the decode-attention kernel inside libtorch's layer; fused layers
+        // are FusedDecoderLayerTests'.
+        using var withKernels = new TransformerDecoder(RandomModels.Weights(config, seed: 41), Kernels, fuseLayers: false);
         using var withoutKernels = new TransformerDecoder(RandomModels.Weights(config, seed: 41));
         var layout = new KvLayout(config, dtype, blockSize: 4);
         using var poolA = PoisonedPools.Create(layout, config);
