@@ -31,6 +31,7 @@ public sealed class NativeDecodeAttentionTests
                 cases.Add(dtype, 6, 6, 64, portable);   // MHA (group 1)
                 cases.Add(dtype, 12, 4, 64, portable);  // group 3, the benchmark model's layout
                 cases.Add(dtype, 8, 1, 32, portable);   // MQA (one K/V head, group 8)
+                cases.Add(dtype, 8, 2, 128, portable);  // group 4 at head_dim 128 (Llama 3 8B, Qwen2.5 7B): its own specialisation
                 cases.Add(dtype, 14, 2, 48, portable);  // group 7: no specialisation, the generic vector loop
                 cases.Add(dtype, 4, 2, 20, portable);   // head_dim not a multiple of 16: the portable path either way
             }

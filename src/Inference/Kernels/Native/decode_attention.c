@@ -126,23 +126,45 @@ static void attend_portable(const decode_job *job, int sequence, int64_t kv_head
     }
 }
 
+/* The vector paths' target. avx512bf16 is included so the bf16-dot specialisations can use vdpbf16ps; the others
+ * contain no bf16 instruction, and the dispatcher picks the bf16-dot ones only where the host has AVX512_BF16. */
+#define ATTEND_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16")))
+
+/* Fixed-size register arrays below: 16 vectors. */
+#define REGISTER_BLOCK 16
+
 /*
- * One (sequence, kv head) pair with AVX-512; head_dim is a multiple of 16 (checked by the dispatcher). group_size is a
- * compile-time constant in the common specialisations (then the group's running dot products and output accumulators
- * stay in registers), or 0 to read it from the job.
+ * One (sequence, kv head) pair with AVX-512; head_dim is a multiple of 16 (of 32 for bf16_dot; checked by the
+ * dispatcher). group_size and head_chunks (head_dim / 16) are compile-time constants in the common specialisations, so
+ * the loops below unroll and their accumulators stay in registers, or 0 to read them from the job.
+ *
+ * Scores take 16 keys at a time, each query head of the group 16 dot products whose lane sums come out as one vector.
+ * Key rows are read in place: float32 ones directly, bf16 ones by vdpbf16ps against the query split into a bf16 high
+ * part and a bf16 remainder (so the query keeps about 16 bits, where narrowing it to bf16 would keep 8), and f16 ones
+ * (or bf16 without AVX512_BF16) widened once into keys16 first. Values are taken key by key: each V row is widened once
+ * and every query head adds its weight times it into accumulators held in registers.
  */
-AVX512_INLINE void attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dtype, const int64_t group_size)
+static inline __attribute__((always_inline)) ATTEND_TARGET void
+attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dtype, const int bf16_dot,
+              const int64_t group_size, const int64_t head_chunks)
 {
-    const int64_t g_count = group_size != 0 ? group_size : job->group, d = job->head_dim, chunks = d / 16;
+    const int64_t g_count = group_size != 0 ? group_size : job->group;
+    const int64_t chunks = head_chunks != 0 ? head_chunks : job->head_dim / 16, d = chunks * 16;
     const int64_t length = job->lengths[sequence];
     const int32_t *slots = job->slots + job->slot_offsets[sequence];
     const int64_t row = job->rows[sequence];
     const size_t row_elements = (size_t)job->kv_heads * (size_t)d;
     const size_t head_offset = (size_t)kv_head * (size_t)d;
     const size_t row_bytes = (size_t)d * element_size(dtype);
+    const int widen_keys = dtype != GQA_F32 && !bf16_dot;
     float q[g_count * d], acc[g_count * d], scores[g_count * KEY_BLOCK], running_max[g_count], running_sum[g_count];
+    /* bf16_dot: the query as bf16 pairs, high parts then remainders, per head of the group. */
+    __m512bh q_pairs[bf16_dot ? g_count * chunks : 1];
     size_t bases[KEY_BLOCK];
-    float keys16[16 * d];
+    float keys16[widen_keys ? 16 * d : 16];
+    /* Where a key row past the block's end points: zeros, so its score is a harmless 0 that is never used. */
+    float zeros[d];
+    memset(zeros, 0, sizeof zeros);
     __m512 scale = _mm512_set1_ps(job->scale);
     for (int64_t g = 0; g < g_count; g++) {
         const float *source = job->q + row * job->q_row_stride + (kv_head * g_count + g) * d;
@@ -150,24 +172,34 @@ AVX512_INLINE void attend_avx512(const decode_job *job, int sequence, int64_t kv
             _mm512_storeu_ps(q + g * d + c * 16, _mm512_mul_ps(_mm512_loadu_ps(source + c * 16), scale));
             _mm512_storeu_ps(acc + g * d + c * 16, _mm512_setzero_ps());
         }
+        if (bf16_dot) {
+            for (int64_t c = 0; c < chunks; c += 2) {
+                __m512 low = _mm512_loadu_ps(q + g * d + c * 16), high = _mm512_loadu_ps(q + g * d + c * 16 + 16);
+                __m512bh head = _mm512_cvtne2ps_pbh(high, low);
+                __m512i widened_low = _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_castsi512_si256((__m512i)head)), 16);
+                __m512i widened_high = _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64((__m512i)head, 1)), 16);
+                q_pairs[g * chunks + c] = head;
+                q_pairs[g * chunks + c + 1] = _mm512_cvtne2ps_pbh(_mm512_sub_ps(high, _mm512_castsi512_ps(widened_high)),
+                                                                  _mm512_sub_ps(low, _mm512_castsi512_ps(widened_low)));
+            }
+        }
         running_max[g] = -INFINITY;
         running_sum[g] = 0.0f;
     }
-    __m512 dots[g_count];
+    /* Output chunks accumulated at once in the values pass: g_count * chunk_block registers. */
+    const int64_t chunk_block = g_count <= 1 ? 16 : g_count == 2 ? 8 : g_count <= 4 ? 4 : g_count <= 8 ? 2 : 1;
     for (int64_t start = 0; start < length; start += KEY_BLOCK) {
         const int64_t n = length - start < KEY_BLOCK ? length - start : KEY_BLOCK;
         for (int64_t j = 0; j < n; j++) {
             bases[j] = (size_t)slots[start + j] * row_elements + head_offset;
         }
-        /* Scores, 16 keys at a time: their rows are widened once into keys16 (zero past the block's end), then each
-         * query head of the group takes 16 dot products whose lane sums come out as one vector, where a reduction per
-         * key and head was most of the work. V rows are prefetched meanwhile, for the pass below. */
         for (int64_t j0 = 0; j0 < n; j0 += 16) {
+            /* The 16 key rows (zeros past the block's end), prefetching keys ahead and this block's values meanwhile. */
+            const char *key_rows[16];
             for (int64_t jj = 0; jj < 16; jj++) {
-                float *row = keys16 + jj * d;
                 const int64_t j = j0 + jj;
                 if (j >= n) {
-                    memset(row, 0, (size_t)d * sizeof(float));
+                    key_rows[jj] = (const char *)zeros;
                     continue;
                 }
                 if (start + j + KEY_PREFETCH_DISTANCE < length) {
@@ -181,8 +213,12 @@ AVX512_INLINE void attend_avx512(const decode_job *job, int sequence, int64_t kv
                 for (size_t byte = 0; byte < row_bytes; byte += 64) {
                     _mm_prefetch(value_line + byte, _MM_HINT_T0);
                 }
-                for (int64_t c = 0; c < chunks; c++) {
-                    _mm512_storeu_ps(row + c * 16, load16(job->keys, bases[j] + (size_t)c * 16, dtype));
+                key_rows[jj] = (const char *)job->keys + bases[j] * element_size(dtype);
+                if (widen_keys) {
+                    for (int64_t c = 0; c < chunks; c++) {
+                        _mm512_storeu_ps(keys16 + jj * d + c * 16, load16(job->keys, bases[j] + (size_t)c * 16, dtype));
+                    }
+                    key_rows[jj] = (const char *)(keys16 + jj * d);
                 }
             }
             for (int64_t g = 0; g < g_count; g++) {
@@ -190,10 +226,22 @@ AVX512_INLINE void attend_avx512(const decode_job *job, int sequence, int64_t kv
                 for (int jj = 0; jj < 16; jj++) {
                     partial[jj / 4][jj % 4] = _mm512_setzero_ps();
                 }
-                for (int64_t c = 0; c < chunks; c++) {
-                    __m512 query = _mm512_loadu_ps(q + g * d + c * 16);
-                    for (int jj = 0; jj < 16; jj++) {
-                        partial[jj / 4][jj % 4] = _mm512_fmadd_ps(query, _mm512_loadu_ps(keys16 + jj * d + c * 16), partial[jj / 4][jj % 4]);
+                if (bf16_dot) {
+                    /* 32 bf16 per load; a zero row is read as 32 float32 zeros' first half, also zero. */
+                    for (int64_t c = 0; c < chunks; c += 2) {
+                        __m512bh head = q_pairs[g * chunks + c], rest = q_pairs[g * chunks + c + 1];
+                        for (int jj = 0; jj < 16; jj++) {
+                            __m512bh keys = (__m512bh)_mm512_loadu_si512(key_rows[jj] + c * 32);
+                            partial[jj / 4][jj % 4] = _mm512_dpbf16_ps(partial[jj / 4][jj % 4], head, keys);
+                            partial[jj / 4][jj % 4] = _mm512_dpbf16_ps(partial[jj / 4][jj % 4], rest, keys);
+                        }
+                    }
+                } else {
+                    for (int64_t c = 0; c < chunks; c++) {
+                        __m512 query = _mm512_loadu_ps(q + g * d + c * 16);
+                        for (int jj = 0; jj < 16; jj++) {
+                            partial[jj / 4][jj % 4] = _mm512_fmadd_ps(query, _mm512_loadu_ps((const float *)key_rows[jj] + c * 16), partial[jj / 4][jj % 4]);
+                        }
                     }
                 }
                 _mm512_storeu_ps(scores + g * KEY_BLOCK + j0, lane_sums_4x4(partial));
@@ -228,19 +276,44 @@ AVX512_INLINE void attend_avx512(const decode_job *job, int sequence, int64_t kv
             }
             running_sum[g] += _mm512_reduce_add_ps(total);
         }
-        /* Weighted values, one 16-wide column chunk at a time so the group's accumulators stay in registers. */
-        for (int64_t c = 0; c < chunks; c++) {
+        /* Weighted values, key by key, a block of output chunks at a time (at most 16 accumulators): a weight is
+         * broadcast once per key and head rather than once per chunk. Fixed-size arrays, not VLAs: fully unrolled,
+         * their constant indices let the compiler keep them in registers. */
+        for (int64_t c0 = 0; c0 < chunks; c0 += chunk_block) {
+            __m512 sums[REGISTER_BLOCK] = { 0 };
             for (int64_t g = 0; g < g_count; g++) {
-                dots[g] = _mm512_loadu_ps(acc + g * d + c * 16);
+#pragma GCC unroll 16
+                for (int64_t c = 0; c < chunk_block; c++) {
+                    if (c0 + c < chunks) {
+                        sums[g * chunk_block + c] = _mm512_loadu_ps(acc + g * d + (c0 + c) * 16);
+                    }
+                }
             }
             for (int64_t j = 0; j < n; j++) {
-                __m512 v = load16(job->values, bases[j] + (size_t)c * 16, dtype);
+                __m512 v[REGISTER_BLOCK] = { 0 };
+#pragma GCC unroll 16
+                for (int64_t c = 0; c < chunk_block; c++) {
+                    if (c0 + c < chunks) {
+                        v[c] = load16(job->values, bases[j] + (size_t)(c0 + c) * 16, dtype);
+                    }
+                }
                 for (int64_t g = 0; g < g_count; g++) {
-                    dots[g] = _mm512_fmadd_ps(_mm512_set1_ps(scores[g * KEY_BLOCK + j]), v, dots[g]);
+                    __m512 weight = _mm512_set1_ps(scores[g * KEY_BLOCK + j]);
+#pragma GCC unroll 16
+                    for (int64_t c = 0; c < chunk_block; c++) {
+                        if (c0 + c < chunks) {
+                            sums[g * chunk_block + c] = _mm512_fmadd_ps(weight, v[c], sums[g * chunk_block + c]);
+                        }
+                    }
                 }
             }
             for (int64_t g = 0; g < g_count; g++) {
-                _mm512_storeu_ps(acc + g * d + c * 16, dots[g]);
+#pragma GCC unroll 16
+                for (int64_t c = 0; c < chunk_block; c++) {
+                    if (c0 + c < chunks) {
+                        _mm512_storeu_ps(acc + g * d + (c0 + c) * 16, sums[g * chunk_block + c]);
+                    }
+                }
             }
         }
     }
@@ -253,22 +326,33 @@ AVX512_INLINE void attend_avx512(const decode_job *job, int sequence, int64_t kv
     }
 }
 
-/* One specialisation per K/V dtype and common group size, so loads and loop bounds are resolved at compile time. */
-#define ATTEND_AVX512(name, dtype, group)                                                             \
-    static AVX512_TARGET void name(const decode_job *job, int sequence, int64_t kv_head)             \
+/* One specialisation per K/V path, common group size and head_dim (64 or 128), so loads and loop bounds are resolved
+ * at compile time; one per path for everything else. */
+#define ATTEND_AVX512(name, dtype, bf16_dot, group, head_chunks)                                     \
+    static ATTEND_TARGET void name(const decode_job *job, int sequence, int64_t kv_head)             \
     {                                                                                                \
-        attend_avx512(job, sequence, kv_head, dtype, group);                                         \
+        attend_avx512(job, sequence, kv_head, dtype, bf16_dot, group, head_chunks);                  \
     }
-#define ATTEND_AVX512_GROUPS(prefix, dtype)                                                          \
-    ATTEND_AVX512(prefix##_any, dtype, 0)                                                            \
-    ATTEND_AVX512(prefix##_1, dtype, 1)                                                              \
-    ATTEND_AVX512(prefix##_2, dtype, 2)                                                              \
-    ATTEND_AVX512(prefix##_3, dtype, 3)                                                              \
-    ATTEND_AVX512(prefix##_4, dtype, 4)                                                              \
-    ATTEND_AVX512(prefix##_8, dtype, 8)
-ATTEND_AVX512_GROUPS(attend_avx512_f32, GQA_F32)
-ATTEND_AVX512_GROUPS(attend_avx512_bf16, GQA_BF16)
-ATTEND_AVX512_GROUPS(attend_avx512_f16, GQA_F16)
+#define ATTEND_AVX512_DIMS(prefix, dtype, bf16_dot, group)                                           \
+    ATTEND_AVX512(prefix##_d64, dtype, bf16_dot, group, 4)                                           \
+    ATTEND_AVX512(prefix##_d128, dtype, bf16_dot, group, 8)
+#define ATTEND_AVX512_PATH(prefix, dtype, bf16_dot)                                                  \
+    ATTEND_AVX512(prefix##_generic, dtype, bf16_dot, 0, 0)                                           \
+    ATTEND_AVX512_DIMS(prefix##_1, dtype, bf16_dot, 1)                                               \
+    ATTEND_AVX512_DIMS(prefix##_2, dtype, bf16_dot, 2)                                               \
+    ATTEND_AVX512_DIMS(prefix##_3, dtype, bf16_dot, 3)                                               \
+    ATTEND_AVX512_DIMS(prefix##_4, dtype, bf16_dot, 4)                                               \
+    ATTEND_AVX512_DIMS(prefix##_8, dtype, bf16_dot, 8)
+ATTEND_AVX512_PATH(attend_avx512_f32, GQA_F32, 0)
+ATTEND_AVX512_PATH(attend_avx512_bf16, GQA_BF16, 0)
+ATTEND_AVX512_PATH(attend_avx512_bf16_dot, GQA_BF16, 1)
+ATTEND_AVX512_PATH(attend_avx512_f16, GQA_F16, 0)
+
+/* A path's table: [group 1, 2, 3, 4, 8][head_dim 64, 128], and its generic function. */
+#define ATTEND_TABLE(prefix)                                                                         \
+    { { { prefix##_1_d64, prefix##_1_d128 }, { prefix##_2_d64, prefix##_2_d128 },                    \
+        { prefix##_3_d64, prefix##_3_d128 }, { prefix##_4_d64, prefix##_4_d128 },                    \
+        { prefix##_8_d64, prefix##_8_d128 } }, prefix##_generic }
 
 typedef void (*attend_fn)(const decode_job *job, int sequence, int64_t kv_head);
 
@@ -320,16 +404,24 @@ static int decode_attention(const float *q, int64_t q_row_stride, const int32_t 
         slots, slot_offsets, lengths, out, out_row_stride, order, 1.0f / sqrtf((float)head_dim),
     };
     attend_fn attend = attend_portable;
-    if (allow_vector && (gqa_cpu_features() & GQA_CPU_AVX512F) != 0 && head_dim % 16 == 0) {
-        static const attend_fn by_group[3][6] = {
-            { attend_avx512_f32_any, attend_avx512_f32_1, attend_avx512_f32_2, attend_avx512_f32_3, attend_avx512_f32_4, attend_avx512_f32_8 },
-            { attend_avx512_bf16_any, attend_avx512_bf16_1, attend_avx512_bf16_2, attend_avx512_bf16_3, attend_avx512_bf16_4, attend_avx512_bf16_8 },
-            { attend_avx512_f16_any, attend_avx512_f16_1, attend_avx512_f16_2, attend_avx512_f16_3, attend_avx512_f16_4, attend_avx512_f16_8 },
+    const int features = gqa_cpu_features();
+    if (allow_vector && (features & GQA_CPU_AVX512F) != 0 && head_dim % 16 == 0) {
+        static const struct {
+            attend_fn specialised[5][2];
+            attend_fn generic;
+        } by_path[4] = {
+            ATTEND_TABLE(attend_avx512_f32),
+            ATTEND_TABLE(attend_avx512_bf16),
+            ATTEND_TABLE(attend_avx512_bf16_dot),
+            ATTEND_TABLE(attend_avx512_f16),
         };
-        int dtype_index = kv_dtype == GQA_F32 ? 0 : kv_dtype == GQA_BF16 ? 1 : 2;
-        int64_t group = heads / kv_heads;
-        int group_index = group == 1 ? 1 : group == 2 ? 2 : group == 3 ? 3 : group == 4 ? 4 : group == 8 ? 5 : 0;
-        attend = by_group[dtype_index][group_index];
+        const int bf16_dot = kv_dtype == GQA_BF16 && (features & GQA_CPU_AVX512_BF16) != 0 && head_dim % 32 == 0;
+        const int path_index = kv_dtype == GQA_F32 ? 0 : kv_dtype == GQA_BF16 ? (bf16_dot ? 2 : 1) : 3;
+        const int64_t group = heads / kv_heads;
+        const int group_index = group == 1 ? 0 : group == 2 ? 1 : group == 3 ? 2 : group == 4 ? 3 : group == 8 ? 4 : -1;
+        const int dim_index = head_dim == 64 ? 0 : head_dim == 128 ? 1 : -1;
+        attend = group_index >= 0 && dim_index >= 0 ? by_path[path_index].specialised[group_index][dim_index]
+                                                    : by_path[path_index].generic;
     }
     decode_task work = { &job, attend };
     gqa_parallel_for((int)(batch * kv_heads), decode_attention_task, &work);
