@@ -33,6 +33,7 @@ public sealed class NativeDecodeAttentionTests
                 cases.Add(dtype, 8, 1, 32, portable);   // MQA (one K/V head, group 8)
                 cases.Add(dtype, 8, 2, 128, portable);  // group 4 at head_dim 128 (Llama 3 8B, Qwen2.5 7B): its own specialisation
                 cases.Add(dtype, 14, 2, 48, portable);  // group 7: no specialisation, the generic vector loop
+                cases.Add(dtype, 32, 1, 64, portable);  // group 32 (MQA over 32 heads): the generic loop takes its heads 16 at a time
                 cases.Add(dtype, 4, 2, 20, portable);   // head_dim not a multiple of 16: the portable path either way
             }
         }

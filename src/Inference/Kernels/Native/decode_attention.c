@@ -186,8 +186,9 @@ attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dt
         running_max[g] = -INFINITY;
         running_sum[g] = 0.0f;
     }
-    /* Output chunks accumulated at once in the values pass: g_count * chunk_block registers. */
+    /* The values pass accumulates group_block heads x chunk_block output chunks at once: at most REGISTER_BLOCK. */
     const int64_t chunk_block = g_count <= 1 ? 16 : g_count == 2 ? 8 : g_count <= 4 ? 4 : g_count <= 8 ? 2 : 1;
+    const int64_t group_block = g_count <= REGISTER_BLOCK ? g_count : REGISTER_BLOCK;
     for (int64_t start = 0; start < length; start += KEY_BLOCK) {
         const int64_t n = length - start < KEY_BLOCK ? length - start : KEY_BLOCK;
         for (int64_t j = 0; j < n; j++) {
@@ -279,39 +280,42 @@ attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dt
         /* Weighted values, key by key, a block of output chunks at a time (at most 16 accumulators): a weight is
          * broadcast once per key and head rather than once per chunk. Fixed-size arrays, not VLAs: fully unrolled,
          * their constant indices let the compiler keep them in registers. */
-        for (int64_t c0 = 0; c0 < chunks; c0 += chunk_block) {
-            __m512 sums[REGISTER_BLOCK] = { 0 };
-            for (int64_t g = 0; g < g_count; g++) {
-#pragma GCC unroll 16
-                for (int64_t c = 0; c < chunk_block; c++) {
-                    if (c0 + c < chunks) {
-                        sums[g * chunk_block + c] = _mm512_loadu_ps(acc + g * d + (c0 + c) * 16);
-                    }
-                }
-            }
-            for (int64_t j = 0; j < n; j++) {
-                __m512 v[REGISTER_BLOCK] = { 0 };
-#pragma GCC unroll 16
-                for (int64_t c = 0; c < chunk_block; c++) {
-                    if (c0 + c < chunks) {
-                        v[c] = load16(job->values, bases[j] + (size_t)(c0 + c) * 16, dtype);
-                    }
-                }
-                for (int64_t g = 0; g < g_count; g++) {
-                    __m512 weight = _mm512_set1_ps(scores[g * KEY_BLOCK + j]);
+        for (int64_t g0 = 0; g0 < g_count; g0 += group_block) {
+            const int64_t g_end = g0 + group_block < g_count ? g0 + group_block : g_count;
+            for (int64_t c0 = 0; c0 < chunks; c0 += chunk_block) {
+                __m512 sums[REGISTER_BLOCK] = { 0 };
+                for (int64_t g = g0; g < g_end; g++) {
 #pragma GCC unroll 16
                     for (int64_t c = 0; c < chunk_block; c++) {
                         if (c0 + c < chunks) {
-                            sums[g * chunk_block + c] = _mm512_fmadd_ps(weight, v[c], sums[g * chunk_block + c]);
+                            sums[(g - g0) * chunk_block + c] = _mm512_loadu_ps(acc + g * d + (c0 + c) * 16);
                         }
                     }
                 }
-            }
-            for (int64_t g = 0; g < g_count; g++) {
+                for (int64_t j = 0; j < n; j++) {
+                    __m512 v[REGISTER_BLOCK] = { 0 };
 #pragma GCC unroll 16
-                for (int64_t c = 0; c < chunk_block; c++) {
-                    if (c0 + c < chunks) {
-                        _mm512_storeu_ps(acc + g * d + (c0 + c) * 16, sums[g * chunk_block + c]);
+                    for (int64_t c = 0; c < chunk_block; c++) {
+                        if (c0 + c < chunks) {
+                            v[c] = load16(job->values, bases[j] + (size_t)(c0 + c) * 16, dtype);
+                        }
+                    }
+                    for (int64_t g = g0; g < g_end; g++) {
+                        __m512 weight = _mm512_set1_ps(scores[g * KEY_BLOCK + j]);
+#pragma GCC unroll 16
+                        for (int64_t c = 0; c < chunk_block; c++) {
+                            if (c0 + c < chunks) {
+                                sums[(g - g0) * chunk_block + c] = _mm512_fmadd_ps(weight, v[c], sums[(g - g0) * chunk_block + c]);
+                            }
+                        }
+                    }
+                }
+                for (int64_t g = g0; g < g_end; g++) {
+#pragma GCC unroll 16
+                    for (int64_t c = 0; c < chunk_block; c++) {
+                        if (c0 + c < chunks) {
+                            _mm512_storeu_ps(acc + g * d + (c0 + c) * 16, sums[(g - g0) * chunk_block + c]);
+                        }
                     }
                 }
             }
