@@ -139,8 +139,8 @@ static void attend_portable(const decode_job *job, int sequence, int64_t kv_head
  * the loops below unroll and their accumulators stay in registers, or 0 to read them from the job.
  *
  * Scores take 16 keys at a time, each query head of the group 16 dot products whose lane sums come out as one vector.
- * Key rows are read in place: float32 ones directly, bf16 ones by vdpbf16ps against the query split into a bf16 high
- * part and a bf16 remainder (so the query keeps about 16 bits, where narrowing it to bf16 would keep 8), and f16 ones
+ * Key rows are read in place: float32 ones directly, bf16 ones by vdpbf16ps against the query split into three bf16
+ * parts (high, middle, low: the query keeps float32's 24 bits; two parts kept 16, and a test at float32's bound saw it), and f16 ones
  * (or bf16 without AVX512_BF16) widened once into keys16 first. Values are taken key by key: each V row is widened once
  * and every query head adds its weight times it into accumulators held in registers.
  */
@@ -158,8 +158,9 @@ attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dt
     const size_t row_bytes = (size_t)d * element_size(dtype);
     const int widen_keys = dtype != GQA_F32 && !bf16_dot;
     float q[g_count * d], acc[g_count * d], scores[g_count * KEY_BLOCK], running_max[g_count], running_sum[g_count];
-    /* bf16_dot: the query as bf16 pairs, high parts then remainders, per head of the group. */
-    __m512bh q_pairs[bf16_dot ? g_count * chunks : 1];
+    /* bf16_dot: the query as three bf16 parts (high, middle, low: 24 bits, float32's precision), per 32 elements of
+     * each head of the group. */
+    __m512bh q_parts[bf16_dot ? g_count * (chunks / 2) * 3 : 1];
     size_t bases[KEY_BLOCK];
     float keys16[widen_keys ? 16 * d : 16];
     /* Where a key row past the block's end points: zeros, so its score is a harmless 0 that is never used. */
@@ -175,12 +176,14 @@ attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dt
         if (bf16_dot) {
             for (int64_t c = 0; c < chunks; c += 2) {
                 __m512 low = _mm512_loadu_ps(q + g * d + c * 16), high = _mm512_loadu_ps(q + g * d + c * 16 + 16);
-                __m512bh head = _mm512_cvtne2ps_pbh(high, low);
-                __m512i widened_low = _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_castsi512_si256((__m512i)head)), 16);
-                __m512i widened_high = _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64((__m512i)head, 1)), 16);
-                q_pairs[g * chunks + c] = head;
-                q_pairs[g * chunks + c + 1] = _mm512_cvtne2ps_pbh(_mm512_sub_ps(high, _mm512_castsi512_ps(widened_high)),
-                                                                  _mm512_sub_ps(low, _mm512_castsi512_ps(widened_low)));
+                for (int part = 0; part < 3; part++) {
+                    __m512bh narrowed = _mm512_cvtne2ps_pbh(high, low);
+                    q_parts[(g * (chunks / 2) + c / 2) * 3 + part] = narrowed;
+                    __m512i widened_low = _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_castsi512_si256((__m512i)narrowed)), 16);
+                    __m512i widened_high = _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64((__m512i)narrowed, 1)), 16);
+                    low = _mm512_sub_ps(low, _mm512_castsi512_ps(widened_low));
+                    high = _mm512_sub_ps(high, _mm512_castsi512_ps(widened_high));
+                }
             }
         }
         running_max[g] = -INFINITY;
@@ -230,11 +233,12 @@ attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dt
                 if (bf16_dot) {
                     /* 32 bf16 per load; a zero row is read as 32 float32 zeros' first half, also zero. */
                     for (int64_t c = 0; c < chunks; c += 2) {
-                        __m512bh head = q_pairs[g * chunks + c], rest = q_pairs[g * chunks + c + 1];
+                        const __m512bh *parts = q_parts + (g * (chunks / 2) + c / 2) * 3;
                         for (int jj = 0; jj < 16; jj++) {
                             __m512bh keys = (__m512bh)_mm512_loadu_si512(key_rows[jj] + c * 32);
-                            partial[jj / 4][jj % 4] = _mm512_dpbf16_ps(partial[jj / 4][jj % 4], head, keys);
-                            partial[jj / 4][jj % 4] = _mm512_dpbf16_ps(partial[jj / 4][jj % 4], rest, keys);
+                            partial[jj / 4][jj % 4] = _mm512_dpbf16_ps(partial[jj / 4][jj % 4], parts[0], keys);
+                            partial[jj / 4][jj % 4] = _mm512_dpbf16_ps(partial[jj / 4][jj % 4], parts[1], keys);
+                            partial[jj / 4][jj % 4] = _mm512_dpbf16_ps(partial[jj / 4][jj % 4], parts[2], keys);
                         }
                     }
                 } else {
