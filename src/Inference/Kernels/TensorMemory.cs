@@ -22,6 +22,9 @@ internal static unsafe class TensorMemory
         return FirstElement(tensor);
     }
 
+    /// <summary><see cref="Address"/> as a number, for code that compares addresses rather than reading through them.</summary>
+    public static nint AddressOf(Tensor tensor) => (nint)Address(tensor);
+
     /// <summary>
     /// The address of element 0 of a tensor whose rows (dimension 0) may be strided but whose every row is dense (each
     /// dimension after the first is contiguous within the row): a narrow of a wider projection's columns, for example.

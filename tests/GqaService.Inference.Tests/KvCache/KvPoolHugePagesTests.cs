@@ -1,0 +1,63 @@
+using System.Globalization;
+using GqaService.Inference.Kernels;
+using GqaService.Inference.KvCache;
+using GqaService.Inference.Tests.Support;
+
+namespace GqaService.Inference.Tests.KvCache;
+
+/// <summary>
+/// Huge pages are asked for only where a pool layer spans many of them: Linux's own view of the pool's mapping
+/// (<c>/proc/self/smaps</c>, flag <c>hg</c> = MADV_HUGEPAGE) says whether the advice was given. Neither pool is touched,
+/// so neither costs resident memory.
+/// </summary>
+public sealed class KvPoolHugePagesTests
+{
+    [Fact]
+    public void ASmallPool_IsNotAdvised_SoOneRequestDoesNotMakeItResident()
+    {
+        var layout = new KvLayout(RandomModels.Config(heads: 4, kvHeads: 2), KvDtype.F32, blockSize: 16);
+        // 1 MiB per layer (64 bytes per token and layer): like stories260K's 4 MiB layers, far below a worthwhile size.
+        using var pool = new KvPool(layout, totalBlocks: 1024);
+        Assert.True(LayerBytes(pool) < HugePages.MinimumSliceBytes);
+
+        Assert.False(IsAdvised(pool));
+    }
+
+    [Fact]
+    public void ALargePool_IsAdvised()
+    {
+        var layout = new KvLayout(RandomModels.Config(heads: 4, kvHeads: 2), KvDtype.F32, blockSize: 16);
+        using var pool = new KvPool(layout, totalBlocks: (int)(HugePages.MinimumSliceBytes / (16 * 64)));
+        Assert.Equal(HugePages.MinimumSliceBytes, LayerBytes(pool));
+
+        Assert.True(IsAdvised(pool));
+    }
+
+    private static long LayerBytes(KvPool pool) => pool.Keys(0).numel() * pool.Keys(0).ElementSize;
+
+    /// <summary>The flags of the mapping holding the middle of the pool's keys (all layers, one tensor).</summary>
+    private static bool IsAdvised(KvPool pool)
+    {
+        Assert.True(OperatingSystem.IsLinux(), "the service's huge-page advice is Linux's madvise");
+        var first = (ulong)TensorMemory.AddressOf(pool.Keys(0));
+        var last = (ulong)TensorMemory.AddressOf(pool.Keys(pool.Layout.Layers - 1)) + (ulong)LayerBytes(pool);
+        var middle = first + ((last - first) / 2);
+        var inside = false;
+        foreach (var line in File.ReadLines("/proc/self/smaps"))
+        {
+            var dash = line.IndexOf('-', StringComparison.Ordinal);
+            var space = line.IndexOf(' ', StringComparison.Ordinal);
+            if (dash > 0 && space > dash && ulong.TryParse(line.AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var start)
+                && ulong.TryParse(line.AsSpan(dash + 1, space - dash - 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var end))
+            {
+                inside = start <= middle && middle < end;
+            }
+            else if (inside && line.StartsWith("VmFlags:", StringComparison.Ordinal))
+            {
+                return line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("hg");
+            }
+        }
+        Assert.Fail($"no mapping holds 0x{middle:x}");
+        return false;
+    }
+}
