@@ -2,7 +2,8 @@
  * AVX-512 paths of gqa_linear. Decoding multiplies a few activation rows by every weight, so the kernel is bound by
  * reading the weights: each task streams a range of weight rows once and, for each block of rows, computes the dot
  * products with every x row while the block is still in L1/L2. A register tile is up to 8 weight rows (one x row) or
- * 4 weight rows by 4 x rows, accumulated along k in 16 (or 32 bf16) lanes and reduced once at the end.
+ * 4 weight rows by 4 x rows, accumulated along k in 16 (or 32 bf16) lanes and reduced once at the end. With several x
+ * rows the tiles of one weight block also prefetch the next block (next_block below).
  *
  * Two families:
  *  - fma: x stays float32; weights are widened to float32 as they are read (f32 as is, bf16 by a 16-bit shift,
@@ -38,6 +39,44 @@ INLINE TARGET __m512 load_weights(const void *w, const int dtype, size_t index, 
         return _mm512_cvtph_ps(halves);
     }
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(halves), 16));
+}
+
+/*
+ * Cache lines of the next weight-row block fetched per k step. With several x rows, the first x tile of a weight block
+ * streams the block's rows from DRAM and the later tiles reuse them from L1: a core alone pulls about 20 GB/s, so that
+ * first tile waits on memory while the others leave the memory system idle. Each tile therefore fetches its share of
+ * the next block's lines as it goes, so the next block arrives while this one is being computed.
+ */
+typedef struct {
+    const char *lines;   /* the first line this tile fetches, or null */
+    int64_t count;       /* lines this tile fetches */
+    int64_t per_step;    /* lines per k step */
+} next_block;
+
+INLINE void fetch_next(const next_block *next, int64_t step)
+{
+    for (int64_t p = 0; p < next->per_step; p++) {
+        int64_t line = step * next->per_step + p;
+        if (line < next->count) {
+            _mm_prefetch(next->lines + line * 64, _MM_HINT_T0);
+        }
+    }
+}
+
+/* The share of tile `tile` (of `tiles`, each `steps` k steps long) of the weight block after [j0, j0 + rows). */
+INLINE next_block plan_next(const gqa_linear_job *job, int64_t j0, const int rows, int64_t last, size_t element_bytes,
+                            int64_t tile, int64_t tiles, int64_t steps)
+{
+    next_block none = { NULL, 0, 0 };
+    if (job->m == 1 || j0 + 2 * rows > last) {
+        return none;
+    }
+    int64_t lines = (int64_t)(((size_t)rows * (size_t)job->k * element_bytes + 63) / 64);
+    int64_t per_step = (lines + tiles * steps - 1) / (tiles * steps);
+    int64_t first = tile * steps * per_step;
+    next_block plan = { (const char *)job->w + (size_t)(j0 + rows) * (size_t)job->k * element_bytes + (size_t)first * 64,
+                        first < lines ? (lines - first < steps * per_step ? lines - first : steps * per_step) : 0, per_step };
+    return plan;
 }
 
 /* One x row's four outputs y[i, j0 .. j0 + 3] (=|+=) sums (+ bias). */
@@ -81,7 +120,8 @@ INLINE TARGET void store_tile(const gqa_linear_job *job, int64_t j0, int64_t i0,
     }
 }
 
-INLINE TARGET void fma_tile(const gqa_linear_job *job, int64_t j0, int64_t i0, const int rows, const int xrows, const int dtype)
+INLINE TARGET void fma_tile(const gqa_linear_job *job, int64_t j0, int64_t i0, const int rows, const int xrows, const int dtype,
+                            const next_block *next)
 {
     const int64_t k = job->k;
     const float *x = job->x + i0 * k;
@@ -96,6 +136,7 @@ INLINE TARGET void fma_tile(const gqa_linear_job *job, int64_t j0, int64_t i0, c
     }
     int64_t c = 0;
     for (; c + 16 <= k; c += 16) {
+        fetch_next(next, c / 16);
         __m512 xv[MAX_XROWS];
 #pragma GCC unroll 4
         for (int i = 0; i < xrows; i++) {
@@ -129,17 +170,21 @@ INLINE TARGET void fma_tile(const gqa_linear_job *job, int64_t j0, int64_t i0, c
     store_tile(job, j0, i0, rows, xrows, acc);
 }
 
-/* Every x row against weight rows [j0, j0 + rows), in tiles of up to MAX_XROWS x rows. */
-INLINE TARGET void fma_row_block(const gqa_linear_job *job, int64_t j0, const int rows, const int dtype)
+/* Every x row against weight rows [j0, j0 + rows), in tiles of up to MAX_XROWS x rows; the tiles fetch the next block. */
+INLINE TARGET void fma_row_block(const gqa_linear_job *job, int64_t j0, const int rows, const int dtype, int64_t last)
 {
-    int64_t i = 0;
-    for (; i + 4 <= job->m; i += 4) {
-        fma_tile(job, j0, i, rows, 4, dtype);
+    const size_t element_bytes = dtype == GQA_F32 ? 4 : 2;
+    const int64_t tiles = (job->m + MAX_XROWS - 1) / MAX_XROWS, steps = (job->k + 15) / 16;
+    int64_t i = 0, tile = 0;
+    for (; i + 4 <= job->m; i += 4, tile++) {
+        next_block next = plan_next(job, j0, rows, last, element_bytes, tile, tiles, steps);
+        fma_tile(job, j0, i, rows, 4, dtype, &next);
     }
+    next_block next = plan_next(job, j0, rows, last, element_bytes, tile, tiles, steps);
     switch (job->m - i) {
-    case 3: fma_tile(job, j0, i, rows, 3, dtype); break;
-    case 2: fma_tile(job, j0, i, rows, 2, dtype); break;
-    case 1: fma_tile(job, j0, i, rows, 1, dtype); break;
+    case 3: fma_tile(job, j0, i, rows, 3, dtype, &next); break;
+    case 2: fma_tile(job, j0, i, rows, 2, dtype, &next); break;
+    case 1: fma_tile(job, j0, i, rows, 1, dtype, &next); break;
     default: break;
     }
 }
@@ -149,15 +194,16 @@ INLINE TARGET void fma_rows(const gqa_linear_job *job, int64_t first, int64_t la
     int64_t j = first;
     if (job->m == 1) {
         /* One x row: 8 weight rows per tile keep 8 FMA chains in flight. */
+        const next_block none = { NULL, 0, 0 };
         for (; j + 8 <= last; j += 8) {
-            fma_tile(job, j, 0, 8, 1, dtype);
+            fma_tile(job, j, 0, 8, 1, dtype, &none);
         }
     }
     for (; j + 4 <= last; j += 4) {
-        fma_row_block(job, j, 4, dtype);
+        fma_row_block(job, j, 4, dtype, last);
     }
     for (; j < last; j++) {
-        fma_row_block(job, j, 1, dtype);
+        fma_row_block(job, j, 1, dtype, last);
     }
 }
 
@@ -199,7 +245,8 @@ TARGET_BF16 void gqa_linear_avx512_narrow_x(const float *x, int64_t m, int64_t k
     }
 }
 
-INLINE TARGET_BF16 void dot_tile(const gqa_linear_job *job, int64_t j0, int64_t i0, const int rows, const int xrows)
+INLINE TARGET_BF16 void dot_tile(const gqa_linear_job *job, int64_t j0, int64_t i0, const int rows, const int xrows,
+                                 const next_block *next)
 {
     const int64_t k = job->k, k_padded = job->k_padded;
     const uint16_t *x = job->x_bf16 + i0 * k_padded;
@@ -214,6 +261,7 @@ INLINE TARGET_BF16 void dot_tile(const gqa_linear_job *job, int64_t j0, int64_t 
     }
     int64_t c = 0;
     for (; c + 32 <= k; c += 32) {
+        fetch_next(next, c / 32);
         __m512bh xv[MAX_XROWS];
 #pragma GCC unroll 4
         for (int i = 0; i < xrows; i++) {
@@ -248,16 +296,19 @@ INLINE TARGET_BF16 void dot_tile(const gqa_linear_job *job, int64_t j0, int64_t 
     store_tile(job, j0, i0, rows, xrows, acc);
 }
 
-INLINE TARGET_BF16 void dot_row_block(const gqa_linear_job *job, int64_t j0, const int rows)
+INLINE TARGET_BF16 void dot_row_block(const gqa_linear_job *job, int64_t j0, const int rows, int64_t last)
 {
-    int64_t i = 0;
-    for (; i + 4 <= job->m; i += 4) {
-        dot_tile(job, j0, i, rows, 4);
+    const int64_t tiles = (job->m + MAX_XROWS - 1) / MAX_XROWS, steps = (job->k + 31) / 32;
+    int64_t i = 0, tile = 0;
+    for (; i + 4 <= job->m; i += 4, tile++) {
+        next_block next = plan_next(job, j0, rows, last, 2, tile, tiles, steps);
+        dot_tile(job, j0, i, rows, 4, &next);
     }
+    next_block next = plan_next(job, j0, rows, last, 2, tile, tiles, steps);
     switch (job->m - i) {
-    case 3: dot_tile(job, j0, i, rows, 3); break;
-    case 2: dot_tile(job, j0, i, rows, 2); break;
-    case 1: dot_tile(job, j0, i, rows, 1); break;
+    case 3: dot_tile(job, j0, i, rows, 3, &next); break;
+    case 2: dot_tile(job, j0, i, rows, 2, &next); break;
+    case 1: dot_tile(job, j0, i, rows, 1, &next); break;
     default: break;
     }
 }
@@ -268,14 +319,15 @@ TARGET_BF16 void gqa_linear_avx512_bf16_dot_task(void *context, int task)
     int64_t j, last;
     task_range(job, task, &j, &last);
     if (job->m == 1) {
+        const next_block none = { NULL, 0, 0 };
         for (; j + 8 <= last; j += 8) {
-            dot_tile(job, j, 0, 8, 1);
+            dot_tile(job, j, 0, 8, 1, &none);
         }
     }
     for (; j + 4 <= last; j += 4) {
-        dot_row_block(job, j, 4);
+        dot_row_block(job, j, 4, last);
     }
     for (; j < last; j++) {
-        dot_row_block(job, j, 1);
+        dot_row_block(job, j, 1, last);
     }
 }
