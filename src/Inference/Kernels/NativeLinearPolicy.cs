@@ -29,7 +29,7 @@ public static class NativeLinearPolicy
     //   f32:   0.50  0.61  0.40  0.76  0.37-0.52  0.56-0.62  0.48-0.70       0.63-0.65  0.69
     //   bf16:  0.19  0.22  0.54  0.49  0.51-1.00  0.56-1.10  0.76-1.22       0.80-0.98  0.65
     //   f16:   (2.3, one noisy run)    0.27        0.13       0.17
-    // f32: libtorch's f32 GEMM on this AMD host is slow at every size, and the kernel (x taken 64 rows at a time, so they
+    // f32: libtorch's f32 GEMM on this AMD host is slow at every size, and the kernel (x taken 64, now 128, rows at a time, so they
     // stay in L2) won every run up to 1024 rows. bf16: libtorch's bf16 GEMM (vdpbf16ps too) draws level from 64 rows
     // on, where both are compute-bound; 64 keeps every decode batch on the kernel and hands large prefills to libtorch.
     // Widened 16-bit weights (f16 here; bf16 on hosts without AVX512_BF16, where libtorch's bf16 is slower still):

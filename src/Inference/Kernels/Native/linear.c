@@ -21,7 +21,9 @@
 #define TASKS_PER_THREAD 4
 #endif
 
-#define ROWS_PER_CHUNK 64
+/* Measured (docs/benchmarks.md, fifth round): 128 rows beat 64 by 8-10% at 128-512 rows in float32 (each chunk streams
+ * the weights once more), and beat 256 and 512 (x no longer stays in L2). */
+#define ROWS_PER_CHUNK 128
 
 static int weight_dtype_known(int w_dtype)
 {
@@ -136,9 +138,9 @@ int gqa_linear(const float *x, int64_t m, int64_t k, const void *w, int w_dtype,
 int gqa_linear_on_path(int path, const float *x, int64_t m, int64_t k, const void *w, int w_dtype, int64_t n,
                        const float *bias, float *y, int accumulate)
 {
-    /* Many rows (a prefill): a chunk of x rows at a time, so the rows a weight block meets stay in L2 (64 rows of
-     * k = 2048 are 512 KiB in float32) instead of streaming all of x from memory for every block of weight rows.
-     * The weights are read once per chunk, which the chunk's compute hides. */
+    /* Many rows (a prefill): a chunk of x rows at a time, so the rows a weight block meets stay in L2 (128 rows of
+     * k = 768 are 384 KiB in float32, of k = 2048 1 MiB) instead of streaming all of x from memory for every block of
+     * weight rows. The weights are read once per chunk, which the chunk's compute mostly hides. */
     if (m <= 0) {
         return linear_chunk(path, x, 0, k, w, w_dtype, n, bias, y, accumulate); /* nothing to do, but -1 if unsupported */
     }
