@@ -8,7 +8,7 @@ namespace GqaService.Inference.Tests.Kernels;
 /// <summary>
 /// The native linear kernel against a float64 reference computed here from the very weights it read (16-bit weights
 /// widened exactly), on fresh random inputs, for every path this host has, every weight dtype the path reads, every row
-/// count from 1 to 33 (the register tiles take 1-4 x rows and 1, 4 or 8 weight rows) and a few past 64 (x is taken 64
+/// count from 1 to 33 (the register tiles take 1-4 x rows and 1, 4 or 8 weight rows) and a few past 128 (x is taken 128
 /// rows at a time), odd K and N (the vector tails), with and without bias and accumulation.
 /// Bounds, relative to Σ|x·w| of each output: float32 accumulation's, 2^-24 per rounding on the longest chain of sums
 /// (k for the portable path's one running sum; k/16 per vector lane plus the lane reduction for the AVX-512 paths); the
@@ -27,8 +27,8 @@ public sealed class NativeLinearTests
         var cases = new TheoryData<NativeLinearPath, ScalarType, int>();
         foreach (var (path, dtype) in PathsAndDtypes())
         {
-            // 1-33: every tile shape and tail; 64, 65 and 130: a prefill's rows, taken 64 at a time.
-            foreach (var m in Enumerable.Range(1, 33).Concat([64, 65, 130]))
+            // 1-33: every tile shape and tail; 64, 128, 129 and 260: a prefill's rows, taken 128 at a time.
+            foreach (var m in Enumerable.Range(1, 33).Concat([64, 128, 129, 260]))
             {
                 cases.Add(path, dtype, m);
             }
