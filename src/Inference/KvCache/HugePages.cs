@@ -10,9 +10,9 @@ namespace GqaService.Inference.KvCache;
 /// sequence, a few hundred bytes per 4 KiB page over tens of MB per layer, so with 4 KiB pages it waits on TLB misses:
 /// the native kernel measured 2-3x faster over a huge-page pool at context 1000. The cost is residency in 2 MiB steps
 /// (a touched block makes its whole 2 MiB region resident, and khugepaged fills in partly touched regions) instead of 4 KiB
-/// ones, so only tensors whose independently filled slices (a pool layer) span many huge pages are advised: a small pool
-/// (stories260K's 4 MiB layers) has no TLB problem to solve, and huge pages would make it resident almost whole after the
-/// first request. Best effort: a failure changes speed only.
+/// ones, so only tensors whose slices along the first dimension (a pool's layers, filled independently) span many huge
+/// pages are advised: a small pool (stories260K's 4 MiB layers) has no TLB problem to solve, and huge pages would make it
+/// resident almost whole after the first request. Best effort: a failure changes speed only.
 /// </summary>
 internal static partial class HugePages
 {
@@ -22,15 +22,16 @@ internal static partial class HugePages
     /// <summary>16 huge pages of 2 MiB: the residency step is then at most a sixteenth of a slice.</summary>
     public const long MinimumSliceBytes = 32L << 20;
 
-    /// <summary>Advises <paramref name="tensor"/> if each of its slices of <paramref name="sliceBytes"/> (filled independently) is large enough.</summary>
-    public static void Advise(Tensor tensor, long sliceBytes)
+    /// <summary>Advises <paramref name="tensor"/> if each of its slices along the first dimension is large enough.</summary>
+    public static void Advise(Tensor tensor)
     {
-        if (!OperatingSystem.IsLinux() || tensor.numel() == 0 || sliceBytes < MinimumSliceBytes)
+        var bytes = tensor.numel() * tensor.ElementSize;
+        if (!OperatingSystem.IsLinux() || bytes == 0 || bytes / tensor.shape[0] < MinimumSliceBytes)
         {
             return;
         }
         var start = (long)TensorMemory.AddressOf(tensor);
-        var end = start + tensor.numel() * tensor.ElementSize;
+        var end = start + bytes;
         // madvise takes whole pages: advise the pages lying entirely inside the tensor.
         var first = (start + PageBytes - 1) & ~(PageBytes - 1);
         var last = end & ~(PageBytes - 1);

@@ -35,9 +35,8 @@ public sealed class KvPool : IKvStore, IDisposable
         _keys = empty([layout.Layers, slots, layout.KvHeads, layout.HeadDim], layout.ScalarType).DetachFromDisposeScope();
         _values = empty([layout.Layers, slots, layout.KvHeads, layout.HeadDim], layout.ScalarType).DetachFromDisposeScope();
         // Before anything touches them, so first writes fault in huge pages (HugePages says why attention needs them).
-        var layerBytes = slots * layout.KvHeads * layout.HeadDim * layout.BytesPerElement;
-        HugePages.Advise(_keys, layerBytes);
-        HugePages.Advise(_values, layerBytes);
+        HugePages.Advise(_keys);
+        HugePages.Advise(_values);
         _keyLayers = Enumerable.Range(0, layout.Layers).Select(l => _keys[l].DetachFromDisposeScope()).ToArray();
         _valueLayers = Enumerable.Range(0, layout.Layers).Select(l => _values[l].DetachFromDisposeScope()).ToArray();
     }
