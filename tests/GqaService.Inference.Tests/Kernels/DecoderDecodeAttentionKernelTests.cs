@@ -28,7 +28,7 @@ public sealed class DecoderDecodeAttentionKernelTests
 
     [Theory]
     [InlineData(KvDtype.F32, 16, 2)]
-    [InlineData(KvDtype.F32, 8, 2)] // head_dim 8: the kernel's portable path
+    [InlineData(KvDtype.F32, 8, 2)] // head_dim 8: half a 16-lane chunk, the vector path's masked tail
     [InlineData(KvDtype.Bf16, 16, 1)]
     [InlineData(KvDtype.F16, 16, 1)]
     [InlineData(KvDtype.Bf16, 8, 1)]

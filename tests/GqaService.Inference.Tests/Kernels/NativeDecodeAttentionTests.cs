@@ -34,7 +34,9 @@ public sealed class NativeDecodeAttentionTests
                 cases.Add(dtype, 8, 2, 128, portable);  // group 4 at head_dim 128 (Llama 3 8B, Qwen2.5 7B): its own specialisation
                 cases.Add(dtype, 14, 2, 48, portable);  // group 7: no specialisation, the generic vector loop
                 cases.Add(dtype, 32, 1, 64, portable);  // group 32 (MQA over 32 heads): the generic loop takes its heads 16 at a time
-                cases.Add(dtype, 4, 2, 20, portable);   // head_dim not a multiple of 16: the portable path either way
+                cases.Add(dtype, 4, 2, 20, portable);   // head_dim not a multiple of 16: the vector path masks its last chunk
+                cases.Add(dtype, 8, 4, 8, portable);    // stories260K's layout: head_dim 8, half a chunk, group 2
+                cases.Add(dtype, 6, 3, 40, portable);   // two and a half chunks; bf16 K/V widened (40 is no multiple of 32)
             }
         }
         return cases;

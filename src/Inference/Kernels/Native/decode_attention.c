@@ -131,12 +131,14 @@ static void attend_portable(const decode_job *job, int sequence, int64_t kv_head
 #define ATTEND_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16")))
 
 /* Fixed-size register arrays below: 16 vectors. */
+
 #define REGISTER_BLOCK 16
 
 /*
- * One (sequence, kv head) pair with AVX-512; head_dim is a multiple of 16 (of 32 for bf16_dot; checked by the
- * dispatcher). group_size and head_chunks (head_dim / 16) are compile-time constants in the common specialisations, so
- * the loops below unroll and their accumulators stay in registers, or 0 to read them from the job.
+ * One (sequence, kv head) pair with AVX-512; any head_dim (a last partial chunk of 16 lanes is masked), a multiple of
+ * 32 for bf16_dot (checked by the dispatcher). group_size and head_chunks (head_dim / 16) are compile-time constants in
+ * the common specialisations, so the loops below unroll and their accumulators stay in registers, or 0 to read them
+ * from the job.
  *
  * Scores take 16 keys at a time, each query head of the group 16 dot products whose lane sums come out as one vector.
  * Key rows are read in place: float32 ones directly, bf16 ones by vdpbf16ps against the query split into three bf16
@@ -144,12 +146,37 @@ static void attend_portable(const decode_job *job, int sequence, int64_t kv_head
  * (or bf16 without AVX512_BF16) widened once into keys16 first. Values are taken key by key: each V row is widened once
  * and every query head adds its weight times it into accumulators held in registers.
  */
+/* The lanes of chunk c (of chunks) that lie inside the head: all 16 but in the last one. */
+static inline __attribute__((always_inline)) __mmask16 chunk_mask(int64_t c, int64_t chunks, __mmask16 tail_mask)
+{
+    return c == chunks - 1 ? tail_mask : (__mmask16)0xffff;
+}
+
+/* load16 of only the lanes in `lanes` (the rest read as zero, and nothing past them is touched). */
+static inline __attribute__((always_inline)) ATTEND_TARGET __m512 load16_masked(const void *base, size_t index, const int dtype,
+                                                                               __mmask16 lanes)
+{
+    if (dtype == GQA_F32) {
+        return _mm512_maskz_loadu_ps(lanes, (const float *)base + index);
+    }
+    __m256i half = _mm256_maskz_loadu_epi16(lanes, (const uint16_t *)base + index);
+    if (dtype == GQA_BF16) {
+        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(half), 16));
+    }
+    return _mm512_cvtph_ps(half);
+}
+
 static inline __attribute__((always_inline)) ATTEND_TARGET void
 attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dtype, const int bf16_dot,
               const int64_t group_size, const int64_t head_chunks)
 {
     const int64_t g_count = group_size != 0 ? group_size : job->group;
-    const int64_t chunks = head_chunks != 0 ? head_chunks : job->head_dim / 16, d = chunks * 16;
+    /* d: the head's width; dp: its width padded to whole 16-lane chunks, the stride of the stack buffers. A head_dim
+     * that is not a multiple of 16 (stories260K's 8) reads and writes its last chunk under tail_mask, never past the
+     * head: the pool beyond it holds other heads' rows, or NaN in unused slots, and 0 * NaN is NaN. */
+    const int64_t d = head_chunks != 0 ? head_chunks * 16 : job->head_dim;
+    const int64_t chunks = (d + 15) / 16, dp = chunks * 16;
+    const __mmask16 tail_mask = head_chunks != 0 || d % 16 == 0 ? (__mmask16)0xffff : (__mmask16)((1u << (d % 16)) - 1);
     const int64_t length = job->lengths[sequence];
     const int32_t *slots = job->slots + job->slot_offsets[sequence];
     const int64_t row = job->rows[sequence];
@@ -157,25 +184,26 @@ attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dt
     const size_t head_offset = (size_t)kv_head * (size_t)d;
     const size_t row_bytes = (size_t)d * element_size(dtype);
     const int widen_keys = dtype != GQA_F32 && !bf16_dot;
-    float q[g_count * d], acc[g_count * d], scores[g_count * KEY_BLOCK], running_max[g_count], running_sum[g_count];
+    float q[g_count * dp], acc[g_count * dp], scores[g_count * KEY_BLOCK], running_max[g_count], running_sum[g_count];
     /* bf16_dot: the query as three bf16 parts (high, middle, low: 24 bits, float32's precision), per 32 elements of
      * each head of the group. */
     __m512bh q_parts[bf16_dot ? g_count * (chunks / 2) * 3 : 1];
     size_t bases[KEY_BLOCK];
-    float keys16[widen_keys ? 16 * d : 16];
+    float keys16[widen_keys ? 16 * dp : 16];
     /* Where a key row past the block's end points: zeros, so its score is a harmless 0 that is never used. */
-    float zeros[d];
+    float zeros[dp];
     memset(zeros, 0, sizeof zeros);
     __m512 scale = _mm512_set1_ps(job->scale);
     for (int64_t g = 0; g < g_count; g++) {
         const float *source = job->q + row * job->q_row_stride + (kv_head * g_count + g) * d;
         for (int64_t c = 0; c < chunks; c++) {
-            _mm512_storeu_ps(q + g * d + c * 16, _mm512_mul_ps(_mm512_loadu_ps(source + c * 16), scale));
-            _mm512_storeu_ps(acc + g * d + c * 16, _mm512_setzero_ps());
+            const __mmask16 lanes = chunk_mask(c, chunks, tail_mask);
+            _mm512_storeu_ps(q + g * dp + c * 16, _mm512_mul_ps(_mm512_maskz_loadu_ps(lanes, source + c * 16), scale));
+            _mm512_storeu_ps(acc + g * dp + c * 16, _mm512_setzero_ps());
         }
         if (bf16_dot) {
             for (int64_t c = 0; c < chunks; c += 2) {
-                __m512 low = _mm512_loadu_ps(q + g * d + c * 16), high = _mm512_loadu_ps(q + g * d + c * 16 + 16);
+                __m512 low = _mm512_loadu_ps(q + g * dp + c * 16), high = _mm512_loadu_ps(q + g * dp + c * 16 + 16);
                 for (int part = 0; part < 3; part++) {
                     __m512bh narrowed = _mm512_cvtne2ps_pbh(high, low);
                     q_parts[(g * (chunks / 2) + c / 2) * 3 + part] = narrowed;
@@ -220,9 +248,10 @@ attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dt
                 key_rows[jj] = (const char *)job->keys + bases[j] * element_size(dtype);
                 if (widen_keys) {
                     for (int64_t c = 0; c < chunks; c++) {
-                        _mm512_storeu_ps(keys16 + jj * d + c * 16, load16(job->keys, bases[j] + (size_t)c * 16, dtype));
+                        _mm512_storeu_ps(keys16 + jj * dp + c * 16,
+                                         load16_masked(job->keys, bases[j] + (size_t)c * 16, dtype, chunk_mask(c, chunks, tail_mask)));
                     }
-                    key_rows[jj] = (const char *)(keys16 + jj * d);
+                    key_rows[jj] = (const char *)(keys16 + jj * dp);
                 }
             }
             for (int64_t g = 0; g < g_count; g++) {
@@ -243,9 +272,10 @@ attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dt
                     }
                 } else {
                     for (int64_t c = 0; c < chunks; c++) {
-                        __m512 query = _mm512_loadu_ps(q + g * d + c * 16);
+                        const __mmask16 lanes = chunk_mask(c, chunks, tail_mask);
+                        __m512 query = _mm512_loadu_ps(q + g * dp + c * 16);
                         for (int jj = 0; jj < 16; jj++) {
-                            partial[jj / 4][jj % 4] = _mm512_fmadd_ps(query, _mm512_loadu_ps((const float *)key_rows[jj] + c * 16), partial[jj / 4][jj % 4]);
+                            partial[jj / 4][jj % 4] = _mm512_fmadd_ps(query, _mm512_maskz_loadu_ps(lanes, (const float *)key_rows[jj] + c * 16), partial[jj / 4][jj % 4]);
                         }
                     }
                 }
@@ -266,7 +296,7 @@ attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dt
                 running_sum[g] *= correction;
                 __m512 factor = _mm512_set1_ps(correction);
                 for (int64_t c = 0; c < chunks; c++) {
-                    float *a = acc + g * d + c * 16;
+                    float *a = acc + g * dp + c * 16;
                     _mm512_storeu_ps(a, _mm512_mul_ps(_mm512_loadu_ps(a), factor));
                 }
                 running_max[g] = block_max;
@@ -292,7 +322,7 @@ attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dt
 #pragma GCC unroll 16
                     for (int64_t c = 0; c < chunk_block; c++) {
                         if (c0 + c < chunks) {
-                            sums[(g - g0) * chunk_block + c] = _mm512_loadu_ps(acc + g * d + (c0 + c) * 16);
+                            sums[(g - g0) * chunk_block + c] = _mm512_loadu_ps(acc + g * dp + (c0 + c) * 16);
                         }
                     }
                 }
@@ -301,7 +331,7 @@ attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dt
 #pragma GCC unroll 16
                     for (int64_t c = 0; c < chunk_block; c++) {
                         if (c0 + c < chunks) {
-                            v[c] = load16(job->values, bases[j] + (size_t)(c0 + c) * 16, dtype);
+                            v[c] = load16_masked(job->values, bases[j] + (size_t)(c0 + c) * 16, dtype, chunk_mask(c0 + c, chunks, tail_mask));
                         }
                     }
                     for (int64_t g = g0; g < g_end; g++) {
@@ -318,7 +348,7 @@ attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dt
 #pragma GCC unroll 16
                     for (int64_t c = 0; c < chunk_block; c++) {
                         if (c0 + c < chunks) {
-                            _mm512_storeu_ps(acc + g * d + (c0 + c) * 16, sums[(g - g0) * chunk_block + c]);
+                            _mm512_storeu_ps(acc + g * dp + (c0 + c) * 16, sums[(g - g0) * chunk_block + c]);
                         }
                     }
                 }
@@ -329,7 +359,7 @@ attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dt
         float *target = job->out + row * job->out_row_stride + (kv_head * g_count + g) * d;
         __m512 inverse = _mm512_set1_ps(length > 0 ? 1.0f / running_sum[g] : 0.0f);
         for (int64_t c = 0; c < chunks; c++) {
-            _mm512_storeu_ps(target + c * 16, _mm512_mul_ps(_mm512_loadu_ps(acc + g * d + c * 16), inverse));
+            _mm512_mask_storeu_ps(target + c * 16, chunk_mask(c, chunks, tail_mask), _mm512_mul_ps(_mm512_loadu_ps(acc + g * dp + c * 16), inverse));
         }
     }
 }
@@ -413,7 +443,7 @@ static int decode_attention(const float *q, int64_t q_row_stride, const int32_t 
     };
     attend_fn attend = attend_portable;
     const int features = gqa_cpu_features();
-    if (allow_vector && (features & GQA_CPU_AVX512F) != 0 && head_dim % 16 == 0) {
+    if (allow_vector && (features & GQA_CPU_AVX512F) != 0) {
         static const struct {
             attend_fn specialised[5][2];
             attend_fn generic;
