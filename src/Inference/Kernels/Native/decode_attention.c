@@ -152,10 +152,20 @@ static inline __attribute__((always_inline)) __mmask16 chunk_mask(int64_t c, int
     return c == chunks - 1 ? tail_mask : (__mmask16)0xffff;
 }
 
-/* load16 of only the lanes in `lanes` (the rest read as zero, and nothing past them is touched). */
-static inline __attribute__((always_inline)) ATTEND_TARGET __m512 load16_masked(const void *base, size_t index, const int dtype,
-                                                                               __mmask16 lanes)
+/* 16 float32 at p, or (masked) only the lanes in `lanes`, the rest read as zero and nothing past them touched. The
+ * specialisations for whole chunks pass masked = 0, so they keep plain loads. */
+static inline __attribute__((always_inline)) ATTEND_TARGET __m512 load_f32_lanes(const float *p, __mmask16 lanes, const int masked)
 {
+    return masked ? _mm512_maskz_loadu_ps(lanes, p) : _mm512_loadu_ps(p);
+}
+
+/* load16, or (masked) of only the lanes in `lanes`, as load_f32_lanes. */
+static inline __attribute__((always_inline)) ATTEND_TARGET __m512 load16_lanes(const void *base, size_t index, const int dtype,
+                                                                              __mmask16 lanes, const int masked)
+{
+    if (!masked) {
+        return load16(base, index, dtype);
+    }
     if (dtype == GQA_F32) {
         return _mm512_maskz_loadu_ps(lanes, (const float *)base + index);
     }
@@ -176,7 +186,8 @@ attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dt
      * head: the pool beyond it holds other heads' rows, or NaN in unused slots, and 0 * NaN is NaN. */
     const int64_t d = head_chunks != 0 ? head_chunks * 16 : job->head_dim;
     const int64_t chunks = (d + 15) / 16, dp = chunks * 16;
-    const __mmask16 tail_mask = head_chunks != 0 || d % 16 == 0 ? (__mmask16)0xffff : (__mmask16)((1u << (d % 16)) - 1);
+    const int masked = head_chunks == 0 && d % 16 != 0;
+    const __mmask16 tail_mask = masked ? (__mmask16)((1u << (d % 16)) - 1) : (__mmask16)0xffff;
     const int64_t length = job->lengths[sequence];
     const int32_t *slots = job->slots + job->slot_offsets[sequence];
     const int64_t row = job->rows[sequence];
@@ -198,7 +209,7 @@ attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dt
         const float *source = job->q + row * job->q_row_stride + (kv_head * g_count + g) * d;
         for (int64_t c = 0; c < chunks; c++) {
             const __mmask16 lanes = chunk_mask(c, chunks, tail_mask);
-            _mm512_storeu_ps(q + g * dp + c * 16, _mm512_mul_ps(_mm512_maskz_loadu_ps(lanes, source + c * 16), scale));
+            _mm512_storeu_ps(q + g * dp + c * 16, _mm512_mul_ps(load_f32_lanes(source + c * 16, lanes, masked), scale));
             _mm512_storeu_ps(acc + g * dp + c * 16, _mm512_setzero_ps());
         }
         if (bf16_dot) {
@@ -249,7 +260,7 @@ attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dt
                 if (widen_keys) {
                     for (int64_t c = 0; c < chunks; c++) {
                         _mm512_storeu_ps(keys16 + jj * dp + c * 16,
-                                         load16_masked(job->keys, bases[j] + (size_t)c * 16, dtype, chunk_mask(c, chunks, tail_mask)));
+                                         load16_lanes(job->keys, bases[j] + (size_t)c * 16, dtype, chunk_mask(c, chunks, tail_mask), masked));
                     }
                     key_rows[jj] = (const char *)(keys16 + jj * dp);
                 }
@@ -275,7 +286,7 @@ attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dt
                         const __mmask16 lanes = chunk_mask(c, chunks, tail_mask);
                         __m512 query = _mm512_loadu_ps(q + g * dp + c * 16);
                         for (int jj = 0; jj < 16; jj++) {
-                            partial[jj / 4][jj % 4] = _mm512_fmadd_ps(query, _mm512_maskz_loadu_ps(lanes, (const float *)key_rows[jj] + c * 16), partial[jj / 4][jj % 4]);
+                            partial[jj / 4][jj % 4] = _mm512_fmadd_ps(query, load_f32_lanes((const float *)key_rows[jj] + c * 16, lanes, masked), partial[jj / 4][jj % 4]);
                         }
                     }
                 }
@@ -331,7 +342,7 @@ attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dt
 #pragma GCC unroll 16
                     for (int64_t c = 0; c < chunk_block; c++) {
                         if (c0 + c < chunks) {
-                            v[c] = load16_masked(job->values, bases[j] + (size_t)(c0 + c) * 16, dtype, chunk_mask(c0 + c, chunks, tail_mask));
+                            v[c] = load16_lanes(job->values, bases[j] + (size_t)(c0 + c) * 16, dtype, chunk_mask(c0 + c, chunks, tail_mask), masked);
                         }
                     }
                     for (int64_t g = g0; g < g_end; g++) {
@@ -359,7 +370,12 @@ attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dt
         float *target = job->out + row * job->out_row_stride + (kv_head * g_count + g) * d;
         __m512 inverse = _mm512_set1_ps(length > 0 ? 1.0f / running_sum[g] : 0.0f);
         for (int64_t c = 0; c < chunks; c++) {
-            _mm512_mask_storeu_ps(target + c * 16, chunk_mask(c, chunks, tail_mask), _mm512_mul_ps(_mm512_loadu_ps(acc + g * dp + c * 16), inverse));
+            __m512 result = _mm512_mul_ps(_mm512_loadu_ps(acc + g * dp + c * 16), inverse);
+            if (masked) {
+                _mm512_mask_storeu_ps(target + c * 16, chunk_mask(c, chunks, tail_mask), result);
+            } else {
+                _mm512_storeu_ps(target + c * 16, result);
+            }
         }
     }
 }
