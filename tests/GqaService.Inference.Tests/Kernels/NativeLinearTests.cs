@@ -71,6 +71,41 @@ public sealed class NativeLinearTests
         AssertClose(Reference(x, weight, bias, start), output, RelativeBound(path, k), $"{path}, {weightDtype} weights, m {m}, k {k}, n {n}");
     }
 
+    public static TheoryData<NativeLinearPath, ScalarType, int> OneRowCases()
+    {
+        var cases = new TheoryData<NativeLinearPath, ScalarType, int>();
+        foreach (var (path, dtype) in PathsAndDtypes())
+        {
+            // A decode step's single row: 16-row tiles (float32), 8-row ones, and their 4- and 1-row tails, across tasks.
+            foreach (var n in new[] { 15, 16, 17, 24, 28, 31, 45, 77, 200, 1283 })
+            {
+                cases.Add(path, dtype, n);
+            }
+        }
+        return cases;
+    }
+
+    [Theory]
+    [MemberData(nameof(OneRowCases))]
+    public void Linear_OneRow_EveryTileAndTail_MatchesFloat64Reference(NativeLinearPath path, ScalarType weightDtype, int n)
+    {
+        if (!HostHas(path))
+        {
+            return; // this host cannot run the path; the best path it has is covered by the same cases
+        }
+        using var scope = NewDisposeScope();
+        var k = n % 2 == 0 ? 768 : 37;
+        var generator = new Random(HashCode.Combine(path, weightDtype, n, Environment.TickCount));
+        var x = RandomMatrix(generator, 1, k);
+        var weight = RandomMatrix(generator, n, k).to_type(weightDtype);
+        var bias = n % 3 == 0 ? RandomMatrix(generator, 1, n).view(n) : null;
+        var output = full(1, n, float.NaN, ScalarType.Float32); // NaN: every output must be written
+
+        Assert.True(Kernels.TryLinear(x, weight, bias, output, accumulate: false, path));
+
+        AssertClose(Reference(x, weight, bias, null), output, RelativeBound(path, k), $"{path}, {weightDtype} weights, m 1, k {k}, n {n}");
+    }
+
     [Fact]
     public void Linear_TakesTheFastestPathTheHostHas()
     {

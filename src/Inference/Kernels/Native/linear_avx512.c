@@ -1,7 +1,7 @@
 /*
  * AVX-512 paths of gqa_linear. Decoding multiplies a few activation rows by every weight, so the kernel is bound by
  * reading the weights: each task streams a range of weight rows once and, for each block of rows, computes the dot
- * products with every x row while the block is still in L1/L2. A register tile is up to 8 weight rows (one x row) or
+ * products with every x row while the block is still in L1/L2. A register tile is up to 16 weight rows (one x row) or
  * 4 weight rows by 4 x rows, accumulated along k in 16 (or 32 bf16) lanes and reduced once at the end. With several x
  * rows the tiles of one weight block also prefetch the next block (next_block below).
  *
@@ -23,7 +23,7 @@
 #define TARGET_BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma,f16c,avx512bf16")))
 #define INLINE static inline __attribute__((always_inline))
 
-#define MAX_ROWS 8   /* weight rows per tile: GQA_LINEAR_ROW_BLOCK */
+#define MAX_ROWS 16  /* weight rows per tile: GQA_LINEAR_ROW_BLOCK */
 #define MAX_XROWS 4  /* x rows per tile */
 
 _Static_assert(MAX_ROWS == GQA_LINEAR_ROW_BLOCK, "tasks split weight rows on tile boundaries");
@@ -108,7 +108,7 @@ INLINE TARGET void store_tile(const gqa_linear_job *job, int64_t j0, int64_t i0,
         store_four(job, i0 + 3, j0, _mm512_extractf32x4_ps(sums, 3), bias);
         return;
     }
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (int r = 0; r < rows; r++) {
         float bias = job->bias != NULL ? job->bias[j0 + r] : 0.0f;
 #pragma GCC unroll 4
@@ -127,7 +127,7 @@ INLINE TARGET void fma_tile(const gqa_linear_job *job, int64_t j0, int64_t i0, c
     const float *x = job->x + i0 * k;
     const size_t w0 = (size_t)j0 * (size_t)k;
     __m512 acc[MAX_ROWS][MAX_XROWS];
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (int r = 0; r < rows; r++) {
 #pragma GCC unroll 4
         for (int i = 0; i < xrows; i++) {
@@ -142,7 +142,7 @@ INLINE TARGET void fma_tile(const gqa_linear_job *job, int64_t j0, int64_t i0, c
         for (int i = 0; i < xrows; i++) {
             xv[i] = _mm512_loadu_ps(x + i * k + c);
         }
-#pragma GCC unroll 8
+#pragma GCC unroll 16
         for (int r = 0; r < rows; r++) {
             __m512 wv = load_weights(job->w, dtype, w0 + (size_t)r * (size_t)k + (size_t)c, 0xffff);
 #pragma GCC unroll 4
@@ -158,7 +158,7 @@ INLINE TARGET void fma_tile(const gqa_linear_job *job, int64_t j0, int64_t i0, c
         for (int i = 0; i < xrows; i++) {
             xv[i] = _mm512_maskz_loadu_ps(mask, x + i * k + c);
         }
-#pragma GCC unroll 8
+#pragma GCC unroll 16
         for (int r = 0; r < rows; r++) {
             __m512 wv = load_weights(job->w, dtype, w0 + (size_t)r * (size_t)k + (size_t)c, mask);
 #pragma GCC unroll 4
@@ -193,8 +193,15 @@ INLINE TARGET void fma_rows(const gqa_linear_job *job, int64_t first, int64_t la
 {
     int64_t j = first;
     if (job->m == 1) {
-        /* One x row: 8 weight rows per tile keep 8 FMA chains in flight. */
+        /* One x row: 8 weight rows per tile keep 8 FMA chains in flight. float32 weights take 16 rows per tile: 16 rows
+         * streamed at once read 400 MB of random100M's weights 1-14% faster than 8 in seven alternated pairs
+         * (docs/benchmarks.md, sixth round); bf16's dot path gained nothing measurable from it. */
         const next_block none = { NULL, 0, 0 };
+        if (dtype == GQA_F32) {
+            for (; j + 16 <= last; j += 16) {
+                fma_tile(job, j, 0, 16, 1, dtype, &none);
+            }
+        }
         for (; j + 8 <= last; j += 8) {
             fma_tile(job, j, 0, 8, 1, dtype, &none);
         }
@@ -252,7 +259,7 @@ INLINE TARGET_BF16 void dot_tile(const gqa_linear_job *job, int64_t j0, int64_t 
     const uint16_t *x = job->x_bf16 + i0 * k_padded;
     const uint16_t *w = (const uint16_t *)job->w + (size_t)j0 * (size_t)k;
     __m512 acc[MAX_ROWS][MAX_XROWS];
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (int r = 0; r < rows; r++) {
 #pragma GCC unroll 4
         for (int i = 0; i < xrows; i++) {
@@ -267,7 +274,7 @@ INLINE TARGET_BF16 void dot_tile(const gqa_linear_job *job, int64_t j0, int64_t 
         for (int i = 0; i < xrows; i++) {
             xv[i] = (__m512bh)_mm512_loadu_si512((const void *)(x + i * k_padded + c));
         }
-#pragma GCC unroll 8
+#pragma GCC unroll 16
         for (int r = 0; r < rows; r++) {
             __m512bh wv = (__m512bh)_mm512_loadu_si512((const void *)(w + (size_t)r * (size_t)k + (size_t)c));
 #pragma GCC unroll 4
@@ -284,7 +291,7 @@ INLINE TARGET_BF16 void dot_tile(const gqa_linear_job *job, int64_t j0, int64_t 
         for (int i = 0; i < xrows; i++) {
             xv[i] = (__m512bh)_mm512_loadu_si512((const void *)(x + i * k_padded + c));
         }
-#pragma GCC unroll 8
+#pragma GCC unroll 16
         for (int r = 0; r < rows; r++) {
             __m512bh wv = (__m512bh)_mm512_maskz_loadu_epi16(mask, w + (size_t)r * (size_t)k + (size_t)c);
 #pragma GCC unroll 4
