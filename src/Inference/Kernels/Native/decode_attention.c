@@ -131,21 +131,8 @@ static void attend_portable(const decode_job *job, int sequence, int64_t kv_head
 #define ATTEND_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16")))
 
 /* Fixed-size register arrays below: 16 vectors. */
-
 #define REGISTER_BLOCK 16
 
-/*
- * One (sequence, kv head) pair with AVX-512; any head_dim (a last partial chunk of 16 lanes is masked), a multiple of
- * 32 for bf16_dot (checked by the dispatcher). group_size and head_chunks (head_dim / 16) are compile-time constants in
- * the common specialisations, so the loops below unroll and their accumulators stay in registers, or 0 to read them
- * from the job.
- *
- * Scores take 16 keys at a time, each query head of the group 16 dot products whose lane sums come out as one vector.
- * Key rows are read in place: float32 ones directly, bf16 ones by vdpbf16ps against the query split into three bf16
- * parts (high, middle, low: the query keeps float32's 24 bits; two parts kept 16, and a test at float32's bound saw it), and f16 ones
- * (or bf16 without AVX512_BF16) widened once into keys16 first. Values are taken key by key: each V row is widened once
- * and every query head adds its weight times it into accumulators held in registers.
- */
 /* The lanes of chunk c (of chunks) that lie inside the head: all 16 but in the last one. */
 static inline __attribute__((always_inline)) __mmask16 chunk_mask(int64_t c, int64_t chunks, __mmask16 tail_mask)
 {
@@ -176,6 +163,18 @@ static inline __attribute__((always_inline)) ATTEND_TARGET __m512 load16_lanes(c
     return _mm512_cvtph_ps(half);
 }
 
+/*
+ * One (sequence, kv head) pair with AVX-512; any head_dim (a last partial chunk of 16 lanes is masked), a multiple of
+ * 32 for bf16_dot (checked by the dispatcher). group_size and head_chunks (head_dim / 16) are compile-time constants in
+ * the common specialisations, so the loops below unroll and their accumulators stay in registers, or 0 to read them
+ * from the job.
+ *
+ * Scores take 16 keys at a time, each query head of the group 16 dot products whose lane sums come out as one vector.
+ * Key rows are read in place: float32 ones directly, bf16 ones by vdpbf16ps against the query split into three bf16
+ * parts (high, middle, low: the query keeps float32's 24 bits; two parts kept 16, and a test at float32's bound saw it), and f16 ones
+ * (or bf16 without AVX512_BF16) widened once into keys16 first. Values are taken key by key: each V row is widened once
+ * and every query head adds its weight times it into accumulators held in registers.
+ */
 static inline __attribute__((always_inline)) ATTEND_TARGET void
 attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dtype, const int bf16_dot,
               const int64_t group_size, const int64_t head_chunks)
