@@ -50,25 +50,8 @@ public sealed class NativeLinearTests
     [MemberData(nameof(Cases))]
     public void Linear_OnEveryPath_MatchesFloat64Reference(NativeLinearPath path, ScalarType weightDtype, int m)
     {
-        if (!HostHas(path))
-        {
-            return; // this host cannot run the path; the best path it has is covered by the same cases
-        }
-        using var scope = NewDisposeScope();
-        var k = InnerSizes[m % InnerSizes.Length];
         var n = OutputSizes[m % OutputSizes.Length] + 8 * (m % 3); // 8-row tiles and their 4- and 1-row tails
-        var withBias = m % 2 == 0;
-        var accumulate = m % 3 == 0;
-        var generator = new Random(HashCode.Combine(path, weightDtype, m, Environment.TickCount));
-        var x = RandomMatrix(generator, m, k);
-        var weight = RandomMatrix(generator, n, k).to_type(weightDtype);
-        var bias = withBias ? RandomMatrix(generator, 1, n).view(n) : null;
-        var start = accumulate ? RandomMatrix(generator, m, n) : null;
-        var output = start?.clone() ?? full(m, n, float.NaN, ScalarType.Float32); // NaN: every output must be written
-
-        Assert.True(Kernels.TryLinear(x, weight, bias, output, accumulate, path));
-
-        AssertClose(Reference(x, weight, bias, start), output, RelativeBound(path, k), $"{path}, {weightDtype} weights, m {m}, k {k}, n {n}");
+        CheckAgainstReference(path, weightDtype, m, InnerSizes[m % InnerSizes.Length], n, withBias: m % 2 == 0, accumulate: m % 3 == 0);
     }
 
     public static TheoryData<NativeLinearPath, ScalarType, int> OneRowCases()
@@ -87,23 +70,28 @@ public sealed class NativeLinearTests
 
     [Theory]
     [MemberData(nameof(OneRowCases))]
-    public void Linear_OneRow_EveryTileAndTail_MatchesFloat64Reference(NativeLinearPath path, ScalarType weightDtype, int n)
+    public void Linear_OneRow_EveryTileAndTail_MatchesFloat64Reference(NativeLinearPath path, ScalarType weightDtype, int n) =>
+        CheckAgainstReference(path, weightDtype, 1, n % 2 == 0 ? 768 : 37, n, withBias: n % 3 == 0, accumulate: false);
+
+    /// <summary>x [m, k] times random weights [n, k] on <paramref name="path"/> against the float64 reference; skipped
+    /// where the host cannot run the path (the best path it has is covered by the same cases).</summary>
+    private static void CheckAgainstReference(NativeLinearPath path, ScalarType weightDtype, int m, int k, int n, bool withBias, bool accumulate)
     {
         if (!HostHas(path))
         {
-            return; // this host cannot run the path; the best path it has is covered by the same cases
+            return;
         }
         using var scope = NewDisposeScope();
-        var k = n % 2 == 0 ? 768 : 37;
-        var generator = new Random(HashCode.Combine(path, weightDtype, n, Environment.TickCount));
-        var x = RandomMatrix(generator, 1, k);
+        var generator = new Random(HashCode.Combine(path, weightDtype, m, n, Environment.TickCount));
+        var x = RandomMatrix(generator, m, k);
         var weight = RandomMatrix(generator, n, k).to_type(weightDtype);
-        var bias = n % 3 == 0 ? RandomMatrix(generator, 1, n).view(n) : null;
-        var output = full(1, n, float.NaN, ScalarType.Float32); // NaN: every output must be written
+        var bias = withBias ? RandomMatrix(generator, 1, n).view(n) : null;
+        var start = accumulate ? RandomMatrix(generator, m, n) : null;
+        var output = start?.clone() ?? full(m, n, float.NaN, ScalarType.Float32); // NaN: every output must be written
 
-        Assert.True(Kernels.TryLinear(x, weight, bias, output, accumulate: false, path));
+        Assert.True(Kernels.TryLinear(x, weight, bias, output, accumulate, path));
 
-        AssertClose(Reference(x, weight, bias, null), output, RelativeBound(path, k), $"{path}, {weightDtype} weights, m 1, k {k}, n {n}");
+        AssertClose(Reference(x, weight, bias, start), output, RelativeBound(path, k), $"{path}, {weightDtype} weights, m {m}, k {k}, n {n}");
     }
 
     [Fact]
