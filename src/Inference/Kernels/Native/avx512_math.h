@@ -12,17 +12,31 @@
 #define AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
 #define AVX512_INLINE static inline __attribute__((always_inline)) AVX512_TARGET
 
-/* Sixteen K/V elements widened to float32: bf16 is the high half of a float32, f16 has its own instruction. */
+/* Sixteen 16-bit elements widened to float32: bf16 is the high half of a float32, f16 has its own instruction. */
+AVX512_INLINE __m512 widen16(__m256i half, const int dtype)
+{
+    if (dtype == GQA_BF16) {
+        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(half), 16));
+    }
+    return _mm512_cvtph_ps(half);
+}
+
+/* Sixteen elements (float32, bf16 or f16) at base[index], as float32. */
 AVX512_INLINE __m512 load16(const void *base, size_t index, const int dtype)
 {
     if (dtype == GQA_F32) {
         return _mm512_loadu_ps((const float *)base + index);
     }
-    __m256i half = _mm256_loadu_si256((const __m256i *)((const uint16_t *)base + index));
-    if (dtype == GQA_BF16) {
-        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(half), 16));
+    return widen16(_mm256_loadu_si256((const __m256i *)((const uint16_t *)base + index)), dtype);
+}
+
+/* load16 of only the lanes in `mask`: the others read as zero, and nothing past them is touched. */
+AVX512_INLINE __m512 load16_masked(const void *base, size_t index, const int dtype, __mmask16 mask)
+{
+    if (dtype == GQA_F32) {
+        return _mm512_maskz_loadu_ps(mask, (const float *)base + index);
     }
-    return _mm512_cvtph_ps(half);
+    return widen16(_mm256_maskz_loadu_epi16(mask, (const uint16_t *)base + index), dtype);
 }
 
 /*

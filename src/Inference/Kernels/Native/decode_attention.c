@@ -146,21 +146,11 @@ static inline __attribute__((always_inline)) ATTEND_TARGET __m512 load_f32_lanes
     return masked ? _mm512_maskz_loadu_ps(lanes, p) : _mm512_loadu_ps(p);
 }
 
-/* load16, or (masked) of only the lanes in `lanes`, as load_f32_lanes. */
+/* load16, or (masked) load16_masked of only the lanes in `lanes`, as load_f32_lanes. */
 static inline __attribute__((always_inline)) ATTEND_TARGET __m512 load16_lanes(const void *base, size_t index, const int dtype,
                                                                               __mmask16 lanes, const int masked)
 {
-    if (!masked) {
-        return load16(base, index, dtype);
-    }
-    if (dtype == GQA_F32) {
-        return _mm512_maskz_loadu_ps(lanes, (const float *)base + index);
-    }
-    __m256i half = _mm256_maskz_loadu_epi16(lanes, (const uint16_t *)base + index);
-    if (dtype == GQA_BF16) {
-        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(half), 16));
-    }
-    return _mm512_cvtph_ps(half);
+    return masked ? load16_masked(base, index, dtype, lanes) : load16(base, index, dtype);
 }
 
 /*

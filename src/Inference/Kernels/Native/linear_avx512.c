@@ -28,19 +28,6 @@
 
 _Static_assert(MAX_ROWS == GQA_LINEAR_ROW_BLOCK, "tasks split weight rows on tile boundaries");
 
-/* 16 weights from row-major w at element index, widened to float32; lanes past `mask` read as zero. */
-INLINE TARGET __m512 load_weights(const void *w, const int dtype, size_t index, __mmask16 mask)
-{
-    if (dtype == GQA_F32) {
-        return _mm512_maskz_loadu_ps(mask, (const float *)w + index);
-    }
-    __m256i halves = _mm256_maskz_loadu_epi16(mask, (const uint16_t *)w + index);
-    if (dtype == GQA_F16) {
-        return _mm512_cvtph_ps(halves);
-    }
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(halves), 16));
-}
-
 /*
  * Cache lines of the next weight-row block fetched per k step. With several x rows, the first x tile of a weight block
  * streams the block's rows from DRAM and the later tiles reuse them from L1: a core alone pulls about 20 GB/s, so that
@@ -144,7 +131,7 @@ INLINE TARGET void fma_tile(const gqa_linear_job *job, int64_t j0, int64_t i0, c
         }
 #pragma GCC unroll 16
         for (int r = 0; r < rows; r++) {
-            __m512 wv = load_weights(job->w, dtype, w0 + (size_t)r * (size_t)k + (size_t)c, 0xffff);
+            __m512 wv = load16_masked(job->w, w0 + (size_t)r * (size_t)k + (size_t)c, dtype, 0xffff);
 #pragma GCC unroll 4
             for (int i = 0; i < xrows; i++) {
                 acc[r][i] = _mm512_fmadd_ps(wv, xv[i], acc[r][i]);
@@ -160,7 +147,7 @@ INLINE TARGET void fma_tile(const gqa_linear_job *job, int64_t j0, int64_t i0, c
         }
 #pragma GCC unroll 16
         for (int r = 0; r < rows; r++) {
-            __m512 wv = load_weights(job->w, dtype, w0 + (size_t)r * (size_t)k + (size_t)c, mask);
+            __m512 wv = load16_masked(job->w, w0 + (size_t)r * (size_t)k + (size_t)c, dtype, mask);
 #pragma GCC unroll 4
             for (int i = 0; i < xrows; i++) {
                 acc[r][i] = _mm512_fmadd_ps(wv, xv[i], acc[r][i]);
