@@ -18,7 +18,7 @@ public sealed class NativeLinearQ8_0Tests
 {
     private static NativeKernels Kernels => TestKernels.Instance;
 
-    /// <summary>Every row count 1..17 (the AVX-512 loop takes rows eight, four and one at a time), K from one block to 64, N odd.</summary>
+    /// <summary>Every row count 1..17 (below 16 the AVX-512 loop takes rows eight, four and one at a time), K from one block to 64, N odd; then prefill-sized calls.</summary>
     public static TheoryData<int, int, int, bool> Cases()
     {
         int[] ks = [32, 96, 768, 2048, 160];
@@ -28,8 +28,11 @@ public sealed class NativeLinearQ8_0Tests
         {
             cases.Add(m, ks[m % ks.Length], ns[m % ns.Length], m % 3 == 0);
         }
-        // A prefill's rows: more than one chunk of 32, the last one partial.
+        // A prefill's rows: more than one chunk of 32, the last one partial (from 16 rows the AVX-512 loop takes 4 x rows
+        // by 4 weight rows per tile, a task's last 1-3 weight rows and a chunk's last 1-3 x rows one weight row at a time).
         cases.Add(70, 224, 19, true);
+        cases.Add(48, 768, 131, false);
+        cases.Add(35, 2048, 64, true);
         return cases;
     }
 
