@@ -228,9 +228,9 @@ static inline AVX512_VNNI_TARGET __attribute__((always_inline)) void q8_tile_avx
 #define Q8_TILE_MIN_ROWS 16
 
 /*
- * x rows [first_row, end_row) against weight rows [j0, j0 + 4): 4 x rows per tile; the last 1-3 rows one weight row at
- * a time, as is every row of a call with fewer than 4 (one x row against 4 interleaved weight rows measured twice as
- * slow as against one row at a time: docs/benchmarks.md, seventh round).
+ * x rows [first_row, end_row) against weight rows [j0, j0 + 4) (calls of at least Q8_TILE_MIN_ROWS rows): 4 x rows per
+ * tile, then the chunk's last 1-3 rows one weight row at a time (one x row against 4 interleaved weight rows measured
+ * twice as slow as against one weight row at a time: docs/benchmarks.md, seventh round).
  */
 static inline AVX512_VNNI_TARGET void q8_tile_chunk_avx512(const q8_job *job, const float *w_scales, int64_t j0, int64_t first_row,
                                                            int64_t end_row)
