@@ -169,50 +169,53 @@ static inline AVX512_VNNI_TARGET __attribute__((always_inline)) void q8_rows_avx
     }
 }
 
+/* x rows and weight rows per 2-D register tile (q8_tile_avx512). */
+#define Q8_TILE 4
+
 /*
- * ROWS x rows (from `first_row`) against the 4 weight rows [j0, j0 + 4): a 2-D register tile (ROWS x 4 accumulators),
- * so each x load serves 4 weight rows as each weight load serves ROWS x rows. With one weight row at a time the x side
+ * Q8_TILE x rows (from `first_row`) against the Q8_TILE weight rows from j0: a 2-D register tile of 16 accumulators, so
+ * each x load serves 4 weight rows as each weight load serves 4 x rows. With one weight row at a time the x side
  * (quants, lane offsets and pair scales: 9 bytes per element, 110-300 KiB for 16 rows) streamed from L2 once per weight
  * row and held 16-row steps at L2's bandwidth (docs/benchmarks.md, seventh round). Every output's sum is accumulated in
  * the same order as q8_rows_avx512's, so the two give the same bits.
  */
 static inline AVX512_VNNI_TARGET __attribute__((always_inline)) void q8_tile_avx512(const q8_job *job, const float *w_scales,
-                                                                                   int64_t j0, int64_t first_row, const int ROWS)
+                                                                                   int64_t j0, int64_t first_row)
 {
     int64_t pairs = job->padded / 64;
     int64_t full_pairs = job->blocks / 2;
     int64_t blocks = job->blocks;
     const int8_t *w = job->w_q + j0 * job->k;
-    __m512 acc[4][4];
-    for (int r = 0; r < ROWS; r++) {
-        for (int c = 0; c < 4; c++) {
+    __m512 acc[Q8_TILE][Q8_TILE];
+    for (int r = 0; r < Q8_TILE; r++) {
+        for (int c = 0; c < Q8_TILE; c++) {
             acc[r][c] = _mm512_setzero_ps();
         }
     }
     const __m512i sign_bits = _mm512_set1_epi8((char)0x80);
     for (int64_t p = 0; p < pairs; p++) {
         const int odd = p == full_pairs; /* an odd last block: only its 32 bytes exist in each weight row */
-        __m512i weights[4];
-        __m512 w_pair[4];
-        for (int c = 0; c < 4; c++) {
+        __m512i weights[Q8_TILE];
+        __m512 w_pair[Q8_TILE];
+        for (int c = 0; c < Q8_TILE; c++) {
             const int8_t *row = w + c * job->k + p * 64;
             weights[c] = _mm512_xor_si512(odd ? _mm512_maskz_loadu_epi8((__mmask64)0xffffffffu, row) : _mm512_loadu_si512((const void *)row),
                                           sign_bits);
             w_pair[c] = pair_scales(w_scales[c * blocks + 2 * p], odd ? 0.0f : w_scales[c * blocks + 2 * p + 1]);
         }
-        for (int r = 0; r < ROWS; r++) {
+        for (int r = 0; r < Q8_TILE; r++) {
             int64_t lanes = ((first_row + r) * pairs + p) * 16;
             __m512i offsets = _mm512_load_si512((const void *)(job->x_offsets + lanes));
             __m512i quants = _mm512_load_si512((const void *)(job->x_q + (first_row + r) * job->padded + p * 64));
             __m512 x_scales = _mm512_load_ps(job->x_pair_scales + lanes);
-            for (int c = 0; c < 4; c++) {
+            for (int c = 0; c < Q8_TILE; c++) {
                 __m512i dot = _mm512_dpbusd_epi32(offsets, weights[c], quants);
                 acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(x_scales, w_pair[c]), acc[r][c]);
             }
         }
     }
-    for (int r = 0; r < ROWS; r++) {
-        for (int c = 0; c < 4; c++) {
+    for (int r = 0; r < Q8_TILE; r++) {
+        for (int c = 0; c < Q8_TILE; c++) {
             finish(job, first_row + r, j0 + c, _mm512_reduce_add_ps(acc[r][c]));
         }
     }
@@ -227,26 +230,7 @@ static inline AVX512_VNNI_TARGET __attribute__((always_inline)) void q8_tile_avx
  */
 #define Q8_TILE_MIN_ROWS 16
 
-/*
- * x rows [first_row, end_row) against weight rows [j0, j0 + 4) (calls of at least Q8_TILE_MIN_ROWS rows): 4 x rows per
- * tile, then the chunk's last 1-3 rows one weight row at a time (one x row against 4 interleaved weight rows measured
- * twice as slow as against one weight row at a time: docs/benchmarks.md, seventh round).
- */
-static inline AVX512_VNNI_TARGET void q8_tile_chunk_avx512(const q8_job *job, const float *w_scales, int64_t j0, int64_t first_row,
-                                                           int64_t end_row)
-{
-    int64_t i = first_row;
-    for (; i + 4 <= end_row; i += 4) {
-        q8_tile_avx512(job, w_scales, j0, i, 4);
-    }
-    for (int c = 0; c < 4 && i < end_row; c++) {
-        for (int64_t row = i; row < end_row; row++) {
-            q8_rows_avx512(job, w_scales + c * job->blocks, j0 + c, row, 1);
-        }
-    }
-}
-
-/* x rows [first_row, end_row) against weight row j alone (a task's last weight rows when fewer than 4 are left). */
+/* x rows [first_row, end_row) against weight row j alone (calls of fewer than Q8_TILE_MIN_ROWS rows, and tiles' tails). */
 static inline AVX512_VNNI_TARGET void q8_row_chunk_avx512(const q8_job *job, const float *w_scales, int64_t j, int64_t first_row,
                                                           int64_t end_row)
 {
@@ -259,6 +243,23 @@ static inline AVX512_VNNI_TARGET void q8_row_chunk_avx512(const q8_job *job, con
     }
     for (; i < end_row; i++) {
         q8_rows_avx512(job, w_scales, j, i, 1);
+    }
+}
+
+/*
+ * x rows [first_row, end_row) against the Q8_TILE weight rows from j0 (calls of at least Q8_TILE_MIN_ROWS rows): whole
+ * tiles, then the chunk's last 1-3 x rows one weight row at a time (one x row against 4 interleaved weight rows measured
+ * twice as slow as against one weight row at a time: docs/benchmarks.md, seventh round).
+ */
+static inline AVX512_VNNI_TARGET void q8_tile_chunk_avx512(const q8_job *job, const float *w_scales, int64_t j0, int64_t first_row,
+                                                           int64_t end_row)
+{
+    int64_t i = first_row;
+    for (; i + Q8_TILE <= end_row; i += Q8_TILE) {
+        q8_tile_avx512(job, w_scales, j0, i);
+    }
+    for (int c = 0; c < Q8_TILE && i < end_row; c++) {
+        q8_row_chunk_avx512(job, w_scales + c * job->blocks, j0 + c, i, end_row);
     }
 }
 
@@ -314,14 +315,14 @@ static AVX512_VNNI_TARGET void q8_avx512_task(void *context, int task)
     const q8_job *job = context;
     int64_t first = (int64_t)task * job->columns_per_task;
     int64_t last = first + job->columns_per_task < job->n ? first + job->columns_per_task : job->n;
-    /* 4 weight rows' scales widened once, read by every x row (k <= GQA_Q8_0_MAX_K is checked by the caller). */
-    float w_scales[4 * (GQA_Q8_0_MAX_K / Q8_BLOCK)];
+    /* A tile's weight rows' scales widened once, read by every x row (k <= GQA_Q8_0_MAX_K is checked by the caller). */
+    float w_scales[Q8_TILE * (GQA_Q8_0_MAX_K / Q8_BLOCK)];
     /* Many x rows (a prefill) are taken in chunks, so a chunk's quantised rows stay in cache across the task's weight rows. */
     for (int64_t first_row = 0; first_row < job->m; first_row += Q8_ROW_CHUNK) {
         int64_t end_row = first_row + Q8_ROW_CHUNK < job->m ? first_row + Q8_ROW_CHUNK : job->m;
         int64_t j = first;
-        for (; job->m >= Q8_TILE_MIN_ROWS && j + 4 <= last; j += 4) {
-            for (int c = 0; c < 4; c++) {
+        for (; job->m >= Q8_TILE_MIN_ROWS && j + Q8_TILE <= last; j += Q8_TILE) {
+            for (int c = 0; c < Q8_TILE; c++) {
                 widen_scales(job, j + c, w_scales + c * job->blocks);
             }
             q8_tile_chunk_avx512(job, w_scales, j, first_row, end_row);
@@ -378,8 +379,8 @@ int gqa_linear_q8_0(const float *x, int64_t m, int64_t k, const int8_t *w_q, con
     }
 
     int tasks = gqa_threads() * 4;
-    /* Whole 4-row tiles per task (q8_tile_avx512). */
-    job.columns_per_task = ((n + tasks - 1) / tasks + 3) / 4 * 4;
+    /* Whole tiles of weight rows per task (q8_tile_avx512). */
+    job.columns_per_task = ((n + tasks - 1) / tasks + Q8_TILE - 1) / Q8_TILE * Q8_TILE;
     tasks = (int)((n + job.columns_per_task - 1) / job.columns_per_task);
     gqa_parallel_for(tasks, vnni ? q8_avx512_task : q8_portable_task, &job);
     return 0;
