@@ -8,6 +8,10 @@
 #       --max-tokens 64 --levels "1 4 16" --duration 30 -- --Inference:WeightDtype=bf16
 #   scripts/bench-http.sh --model /tmp/random100M.bin --tokenizer ../shared/models/stories260K/tokenizer.model \
 #       --max-tokens 64 --levels "4 16" --long --long-words 175 --unique
+#   scripts/bench-http.sh --llama-server /tmp/llama-ref/bin/llama-server --model /tmp/random100M-f32.gguf --max-tokens 64
+#
+# With --llama-server the same levels run against llama.cpp's server instead (built by scripts/llama-cpp-reference.sh;
+# issue 14's setup: 16 slots, continuous batching, one thread per core, its default f16 K/V, 1,024 tokens per slot).
 #
 # Everything after `--` goes to the server as it is (configuration keys as --Section:Key=value). random100M has no
 # tokenizer of its own: serve it with stories260K's (512 pieces, all valid ids for it), as docs/benchmarks.md describes.
@@ -24,6 +28,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 loadgen="$repo/../shared/bench/loadgen.py"
 server_dll="$repo/src/Api/bin/Release/net10.0/GqaService.Api.dll"
+llama_server=""
 
 model=""
 tokenizer=""
@@ -39,11 +44,11 @@ ready_timeout=300
 server_args=()
 
 usage() {
-    sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     cat <<EOF
 options: --model PATH (required)  --tokenizer PATH  --port N (default $port)  --duration SECONDS per level (default $duration)
          --levels "1 4 16" (default "$levels")  --max-tokens N (default $max_tokens)  --long  --long-words N  --unique  --build
-         --ready-timeout SECONDS (default $ready_timeout)  -- SERVER ARGS...
+         --ready-timeout SECONDS (default $ready_timeout)  --llama-server PATH  -- SERVER ARGS...
 EOF
 }
 
@@ -60,6 +65,7 @@ while [[ $# -gt 0 ]]; do
         --unique) unique=1; shift ;;
         --build) build=1; shift ;;
         --ready-timeout) ready_timeout="$2"; shift 2 ;;
+        --llama-server) llama_server="$2"; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         --) shift; server_args=("$@"); break ;;
         *) echo "bench-http.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -73,7 +79,11 @@ fi
 if [[ $build -eq 1 ]]; then
     dotnet build "$repo/src/Api" -c Release -nologo -v quiet >&2
 fi
-if [[ ! -f "$server_dll" ]]; then
+if [[ -n "$llama_server" && ! -x "$llama_server" ]]; then
+    echo "bench-http.sh: $llama_server is not an executable (build it with scripts/llama-cpp-reference.sh build DIR)" >&2
+    exit 2
+fi
+if [[ -z "$llama_server" && ! -f "$server_dll" ]]; then
     echo "bench-http.sh: $server_dll is missing; build it (dotnet build src/Api -c Release) or pass --build" >&2
     exit 2
 fi
@@ -81,16 +91,22 @@ if [[ ! -f "$loadgen" ]]; then
     echo "bench-http.sh: the load generator $loadgen is missing" >&2
     exit 2
 fi
-if curl -s -o /dev/null "http://127.0.0.1:$port/health/live"; then
+if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
     echo "bench-http.sh: something already listens on port $port; pick another with --port" >&2
     exit 2
 fi
 
 work="$(mktemp -d /tmp/bench-http.XXXXXX)"
 server_log="$work/server.log"
-serve=(dotnet "$server_dll" serve --model "$model" --urls "http://127.0.0.1:$port")
-if [[ -n "$tokenizer" ]]; then
-    serve+=(--tokenizer "$tokenizer")
+ready_path="/health/ready"
+if [[ -n "$llama_server" ]]; then
+    serve=("$llama_server" -m "$model" --host 127.0.0.1 --port "$port" -np 16 -t "$(nproc)" -c 16384 --cont-batching)
+    ready_path="/health"
+else
+    serve=(dotnet "$server_dll" serve --model "$model" --urls "http://127.0.0.1:$port")
+    if [[ -n "$tokenizer" ]]; then
+        serve+=(--tokenizer "$tokenizer")
+    fi
 fi
 serve+=("${server_args[@]}")
 
@@ -119,7 +135,7 @@ trap 'exit 130' INT TERM
 server_pid=$!
 
 started=$SECONDS
-until curl -sf -o /dev/null "http://127.0.0.1:$port/health/ready"; do
+until curl -sf -o /dev/null "http://127.0.0.1:$port$ready_path"; do
     if ! kill -0 "$server_pid" 2>/dev/null; then
         echo "bench-http.sh: the server exited before it was ready; its log ($server_log):" >&2
         tail -n 30 "$server_log" >&2
@@ -133,7 +149,7 @@ until curl -sf -o /dev/null "http://127.0.0.1:$port/health/ready"; do
 done
 
 # User + system CPU of the whole server process so far, in clock ticks (fields 14 and 15 of /proc/PID/stat; the
-# command name in field 2 has no spaces here, it is "dotnet").
+# command name in field 2 has no spaces here: "dotnet" or "llama-server").
 server_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
 ticks_per_second="$(getconf CLK_TCK)"
 
@@ -152,7 +168,7 @@ if [[ $unique -eq 1 ]]; then
     prompt_kind="$prompt_kind, unique"
 fi
 
-echo "model: $model; $prompt_kind, $max_tokens new tokens, ${duration} s per level; server: ${serve[*]:1}"
+echo "model: $model; $prompt_kind, $max_tokens new tokens, ${duration} s per level; server: ${serve[*]}"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "| C | output tok/s | TTFT p50 ms | TTFT p95 ms | ITL p50 ms | ITL p95 ms | server TTFT p50 ms | requests ok / failed | server cores | load avg (1 min) |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
