@@ -2,8 +2,9 @@
  * AVX-512 paths of gqa_linear. Decoding multiplies a few activation rows by every weight, so the kernel is bound by
  * reading the weights: each task streams a range of weight rows once and, for each block of rows, computes the dot
  * products with every x row while the block is still in L1/L2. A register tile is up to 16 weight rows (one x row) or
- * 4 weight rows by 4 x rows (the bf16 dot path takes one x row one weight row at a time: dot_one_row), accumulated along k in 16 (or 32 bf16) lanes and reduced once at the end. With several x
- * rows the tiles of one weight block also prefetch the next block (next_block below).
+ * 4 weight rows by 4 x rows, accumulated along k in 16 (or 32 bf16) lanes and reduced once at the end (the bf16 dot
+ * path takes one x row one weight row at a time: dot_one_row). With several x rows the tiles of one weight block also
+ * prefetch the next block (next_block below).
  *
  * Two families:
  *  - fma: x stays float32; weights are widened to float32 as they are read (f32 as is, bf16 by a 16-bit shift,
