@@ -5,8 +5,9 @@
 # with this machine's compiler (-DGGML_NATIVE=ON: the kernels this CPU can run, as a llama.cpp user would build them).
 #
 #   scripts/llama-cpp-reference.sh build /tmp/llama-ref
-#       builds /tmp/llama-ref/bin/{llama-server,llama-quantize,llama-convert-llama2c-to-ggml} (about 15 min on 2 cores)
-#   scripts/llama-cpp-reference.sh gguf /tmp/llama-ref /tmp/random100M.bin ../shared/models/stories260K/tok512.bin /tmp/random100M
+#       builds /tmp/llama-ref/bin/{llama-server,llama-quantize,llama-convert-llama2c-to-ggml} (about 8 min on 2 cores)
+#   scripts/llama-cpp-reference.sh gguf /tmp/llama-ref /tmp/random100M.bin ../shared/models/stories260K/tok512.bin \
+#       /tmp/random100M
 #       writes /tmp/random100M-f32.gguf (llama.cpp's converter), -bf16.gguf and -q8_0.gguf (llama-quantize)
 #
 # random100M has 32,000 embedding rows but no tokenizer; the service serves it with stories260K's 512 pieces. The
@@ -17,7 +18,7 @@ set -euo pipefail
 
 node_llama_cpp_version="3.22.1"
 
-usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 build() {
     local out="$1"
@@ -35,7 +36,9 @@ build() {
     cp "$out/build/bin/llama-server" "$out/build/bin/llama-quantize" "$out/build/bin/llama-convert-llama2c-to-ggml" \
         "$out/bin/"
     # The shared ggml/llama libraries sit next to the binaries in build/bin and are found through the binaries' RPATH.
-    echo "llama.cpp $(git -C "$out/src" rev-parse --short HEAD) (node-llama-cpp $node_llama_cpp_version's bundle) in $out/bin"
+    local commit
+    commit="$(git -C "$out/src" rev-parse --short HEAD)"
+    echo "llama.cpp $commit (node-llama-cpp $node_llama_cpp_version's bundle) in $out/bin"
 }
 
 gguf() {

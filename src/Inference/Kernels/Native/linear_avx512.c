@@ -183,7 +183,8 @@ INLINE TARGET void fma_rows(const gqa_linear_job *job, int64_t first, int64_t la
     if (job->m == 1) {
         /* One x row: 8 weight rows per tile keep 8 FMA chains in flight. float32 weights take 16 rows per tile: 16 rows
          * streamed at once read 400 MB of random100M's weights 1-14% faster than 8 in ten alternated pairs
-         * (docs/benchmarks.md, sixth round); bf16's dot path gained nothing measurable from it. */
+         * (docs/benchmarks.md, sixth round). (The bf16 dot path, with AVX512_BF16, takes one weight row at a time:
+         * dot_one_row.) */
         const next_block none = { NULL, 0, 0 };
         if (dtype == GQA_F32) {
             for (; j + 16 <= last; j += 16) {
