@@ -8,8 +8,9 @@ namespace GqaService.Inference.Tests.Kernels;
 /// <summary>
 /// The native linear kernel against a float64 reference computed here from the very weights it read (16-bit weights
 /// widened exactly), on fresh random inputs, for every path this host has, every weight dtype the path reads, every row
-/// count from 1 to 33 (the register tiles take 1-4 x rows and 1, 4 or 8 weight rows) and a few past 128 (x is taken 128
-/// rows at a time), odd K and N (the vector tails), with and without bias and accumulation.
+/// count from 1 to 33 (one x row, and two, stream one weight row at a time; more take tiles of 1-4 x rows by 4 or 1
+/// weight rows) and a few past 128 (x is taken 128 rows at a time), odd K and N (the vector tails), with and without
+/// bias and accumulation.
 /// Bounds, relative to Σ|x·w| of each output: float32 accumulation's, 2^-24 per rounding on the longest chain of sums
 /// (k for the portable path's one running sum; k/16 per vector lane plus the lane reduction for the AVX-512 paths); the
 /// bf16 dot path also narrows x to bf16 (round to nearest even: relative 2^-9, stated as 2^-8), adding 2^-8.
@@ -50,7 +51,7 @@ public sealed class NativeLinearTests
     [MemberData(nameof(Cases))]
     public void Linear_OnEveryPath_MatchesFloat64Reference(NativeLinearPath path, ScalarType weightDtype, int m)
     {
-        var n = OutputSizes[m % OutputSizes.Length] + 8 * (m % 3); // 8-row tiles and their 4- and 1-row tails
+        var n = OutputSizes[m % OutputSizes.Length] + 8 * (m % 3); // 4-row tiles and their 1-row tails
         CheckAgainstReference(path, weightDtype, m, InnerSizes[m % InnerSizes.Length], n, withBias: m % 2 == 0, accumulate: m % 3 == 0);
     }
 
@@ -59,7 +60,7 @@ public sealed class NativeLinearTests
         var cases = new TheoryData<NativeLinearPath, ScalarType, int>();
         foreach (var (path, dtype) in PathsAndDtypes())
         {
-            // A decode step's single row: 16-row tiles (float32), 8-row ones, and their 4- and 1-row tails, across tasks.
+            // A decode step's single row: weight rows one at a time, split across tasks at every remainder.
             foreach (var n in new[] { 15, 16, 17, 24, 28, 31, 45, 77, 200, 1283 })
             {
                 cases.Add(path, dtype, n);
@@ -71,7 +72,10 @@ public sealed class NativeLinearTests
     [Theory]
     [MemberData(nameof(OneRowCases))]
     public void Linear_OneRow_EveryTileAndTail_MatchesFloat64Reference(NativeLinearPath path, ScalarType weightDtype, int n) =>
-        CheckAgainstReference(path, weightDtype, 1, n % 2 == 0 ? 768 : 37, n, withBias: n % 3 == 0, accumulate: false);
+        CheckAgainstReference(path, weightDtype, 1, OneRowInnerSizes[n % OneRowInnerSizes.Length], n, withBias: n % 2 == 0, accumulate: false);
+
+    // Whole 128- and 256-column steps only, a tail only, and both.
+    private static readonly int[] OneRowInnerSizes = [768, 37, 1001];
 
     /// <summary>x [m, k] times random weights [n, k] on <paramref name="path"/> against the float64 reference; skipped
     /// where the host cannot run the path (the best path it has is covered by the same cases).</summary>

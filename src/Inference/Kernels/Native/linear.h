@@ -24,6 +24,6 @@ void gqa_linear_avx512_bf16_dot_task(void *job, int task);
 void gqa_linear_avx512_narrow_x(const float *x, int64_t m, int64_t k, uint16_t *out, int64_t k_padded);
 
 /* Weight rows per register block (the widest), so tasks split the rows on block boundaries. */
-#define GQA_LINEAR_ROW_BLOCK 16
+#define GQA_LINEAR_ROW_BLOCK 4
 
 #endif

@@ -1,10 +1,10 @@
 /*
  * AVX-512 paths of gqa_linear. Decoding multiplies a few activation rows by every weight, so the kernel is bound by
  * reading the weights: each task streams a range of weight rows once and, for each block of rows, computes the dot
- * products with every x row while the block is still in L1/L2. A register tile is up to 16 weight rows (one x row) or
- * 4 weight rows by 4 x rows, accumulated along k in 16 (or 32 bf16) lanes and reduced once at the end (the bf16 dot
- * path takes one x row one weight row at a time: dot_one_row). With several x rows the tiles of one weight block also
- * prefetch the next block (next_block below).
+ * products with every x row while the block is still in L1/L2. A register tile is up to 4 weight rows by 4 x rows,
+ * accumulated along k in 16 (or 32 bf16) lanes and reduced once at the end; one x row takes one weight row at a time
+ * (fma_one_row, dot_one_row). With several x rows the tiles of one weight block also prefetch the next block
+ * (next_block below).
  *
  * Two families:
  *  - fma: x stays float32; weights are widened to float32 as they are read (f32 as is, bf16 by a 16-bit shift,
@@ -24,7 +24,7 @@
 #define TARGET_BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma,f16c,avx512bf16")))
 #define INLINE static inline __attribute__((always_inline))
 
-#define MAX_ROWS 16  /* weight rows per tile: GQA_LINEAR_ROW_BLOCK */
+#define MAX_ROWS 4   /* weight rows per tile: GQA_LINEAR_ROW_BLOCK */
 #define MAX_XROWS 4  /* x rows per tile */
 
 _Static_assert(MAX_ROWS == GQA_LINEAR_ROW_BLOCK, "tasks split weight rows on tile boundaries");
@@ -177,26 +177,60 @@ INLINE TARGET void fma_row_block(const gqa_linear_job *job, int64_t j0, const in
     }
 }
 
+/*
+ * One x row against one weight row, read as a single contiguous stream with 8 accumulators (8 x 16 lanes per step).
+ * At one x row the kernel only streams weights, and one stream per thread is what the hardware prefetchers follow
+ * best: random100M's float32 decode matmuls took 0.77-0.86 of the time of 16 weight rows interleaved per tile (f16
+ * weights 0.64), in runs of 40 alternated steps (docs/benchmarks.md, ninth round); the bf16 dot path's dot_one_row is
+ * the same loop.
+ */
+INLINE TARGET void fma_one_row(const gqa_linear_job *job, int64_t j, const int dtype)
+{
+    const int64_t k = job->k;
+    const float *x = job->x;
+    const void *w = (const char *)job->w + (size_t)j * (size_t)k * (dtype == GQA_F32 ? 4 : 2);
+    __m512 acc[8];
+#pragma GCC unroll 8
+    for (int u = 0; u < 8; u++) {
+        acc[u] = _mm512_setzero_ps();
+    }
+    int64_t c = 0;
+    for (; c + 128 <= k; c += 128) {
+#pragma GCC unroll 8
+        for (int u = 0; u < 8; u++) {
+            __m512 wv = load16(w, (size_t)(c + 16 * u), dtype);
+            acc[u] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(x + c + 16 * u), acc[u]);
+        }
+    }
+    for (; c < k; c += 16) {
+        __mmask16 mask = k - c >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (k - c)) - 1);
+        __m512 wv = load16_masked(w, (size_t)c, dtype, mask);
+        acc[0] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(mask, x + c), acc[0]);
+    }
+#pragma GCC unroll 8
+    for (int u = 1; u < 8; u++) {
+        acc[0] = _mm512_add_ps(acc[0], acc[u]);
+    }
+    float sum = _mm512_reduce_add_ps(acc[0]) + (job->bias != NULL ? job->bias[j] : 0.0f);
+    float *out = job->y + j;
+    *out = job->accumulate ? *out + sum : sum;
+}
+
 INLINE TARGET void fma_rows(const gqa_linear_job *job, int64_t first, int64_t last, const int dtype)
 {
     int64_t j = first;
     if (job->m == 1) {
-        /* One x row: 8 weight rows per tile keep 8 FMA chains in flight. float32 weights take 16 rows per tile: 16 rows
-         * streamed at once read 400 MB of random100M's weights 1-14% faster than 8 in ten alternated pairs
-         * (docs/benchmarks.md, sixth round). (The bf16 dot path, with AVX512_BF16, takes one weight row at a time:
-         * dot_one_row.) */
-        const next_block none = { NULL, 0, 0 };
-        if (dtype == GQA_F32) {
-            for (; j + 16 <= last; j += 16) {
-                fma_tile(job, j, 0, 16, 1, dtype, &none);
-            }
+        for (; j < last; j++) {
+            fma_one_row(job, j, dtype);
         }
-        for (; j + 8 <= last; j += 8) {
-            fma_tile(job, j, 0, 8, 1, dtype, &none);
-        }
+        return;
     }
-    for (; j + 4 <= last; j += 4) {
-        fma_row_block(job, j, 4, dtype, last);
+    /* Two x rows also stream one weight row at a time (one stream per thread again): 0.86-0.88 of the time of 4-row
+     * blocks for random100M's float32 matmuls; at 3 rows and more the 4-row blocks win (ninth round). */
+    if (job->m > 2) {
+        for (; j + 4 <= last; j += 4) {
+            fma_row_block(job, j, 4, dtype, last);
+        }
     }
     for (; j < last; j++) {
         fma_row_block(job, j, 1, dtype, last);
