@@ -1,4 +1,5 @@
 using GqaService.Inference.Model;
+using GqaService.Inference.Native;
 using static TorchSharp.torch;
 
 namespace GqaService.Inference.KvCache;

@@ -1,5 +1,6 @@
 using GqaService.Inference.Loading.Families;
 using GqaService.Inference.Model;
+using GqaService.Inference.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -17,6 +18,15 @@ internal static class ModelWeightsAssembler
     /// <param name="linearDtype">Given the config before any tensor is read, names the dtype matrices are kept in; null keeps float32.</param>
     public static ModelWeights Assemble(ModelConfig config, ModelFamily family, ITensorReader reader, string path,
         IProgress<WeightLoadProgress>? progress = null, Func<ModelConfig, ScalarType>? linearDtype = null)
+    {
+        var weights = AssembleInScope(config, family, reader, path, progress, linearDtype);
+        // After the scope below has released every tensor loading made and did not keep.
+        NativeHeap.ReleaseFreeMemory();
+        return weights;
+    }
+
+    private static ModelWeights AssembleInScope(ModelConfig config, ModelFamily family, ITensorReader reader, string path,
+        IProgress<WeightLoadProgress>? progress, Func<ModelConfig, ScalarType>? linearDtype)
     {
         if (config.QkvBias != family.QkvBias)
         {

@@ -1,3 +1,4 @@
+using GqaService.Inference.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -64,6 +65,11 @@ public sealed class LayerWeights : IDisposable
                 (GateUpProjection, GateUpScales) = QuantizeOwned(GateUpProjection);
                 (DownProjection, DownScales) = QuantizeOwned(DownProjection, down);
             }
+            // Every step streams these matrices whole (HugePages.MoveOnto says what huge pages buy).
+            QkvProjection = HugePages.MoveOnto(QkvProjection);
+            OutputProjection = HugePages.MoveOnto(OutputProjection);
+            GateUpProjection = HugePages.MoveOnto(GateUpProjection);
+            DownProjection = HugePages.MoveOnto(DownProjection);
             OutputProjectionT = OutputProjection.t().DetachFromDisposeScope();
             DownProjectionT = DownProjection.t().DetachFromDisposeScope();
         }

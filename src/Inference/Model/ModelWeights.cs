@@ -1,3 +1,4 @@
+using GqaService.Inference.Native;
 using static TorchSharp.torch;
 
 namespace GqaService.Inference.Model;
@@ -71,10 +72,11 @@ public sealed class ModelWeights : IDisposable
         {
             throw new ModelConfigException("dtype", "norm weights must be float32.");
         }
-        TokenEmbedding = tokenEmbedding.DetachFromDisposeScope();
+        // The classifier (the embedding, when tied) is streamed whole every step, like the layers' matrices.
+        TokenEmbedding = HugePages.MoveOnto(tokenEmbedding).DetachFromDisposeScope();
         Layers = layers;
         FinalNorm = finalNorm.DetachFromDisposeScope();
-        Classifier = classifier?.DetachFromDisposeScope() ?? TokenEmbedding;
+        Classifier = classifier is null ? TokenEmbedding : HugePages.MoveOnto(classifier).DetachFromDisposeScope();
         ClassifierScales = classifierScales?.DetachFromDisposeScope();
         _q8_0 = new Dictionary<Tensor, Q8_0Weight>(ReferenceEqualityComparer.Instance);
         if (ClassifierQ8_0 is { } head)

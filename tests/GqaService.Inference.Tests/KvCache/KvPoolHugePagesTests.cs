@@ -1,6 +1,6 @@
-using System.Globalization;
 using GqaService.Inference.Kernels;
 using GqaService.Inference.KvCache;
+using GqaService.Inference.Native;
 using GqaService.Inference.Tests.Support;
 
 namespace GqaService.Inference.Tests.KvCache;
@@ -35,29 +35,11 @@ public sealed class KvPoolHugePagesTests
 
     private static long LayerBytes(KvPool pool) => pool.Keys(0).numel() * pool.Keys(0).ElementSize;
 
-    /// <summary>The flags of the mapping holding the middle of the pool's keys (all layers, one tensor).</summary>
+    /// <summary>Whether the mapping holding the middle of the pool's keys (all layers, one tensor) is advised.</summary>
     private static bool IsAdvised(KvPool pool)
     {
-        Assert.True(OperatingSystem.IsLinux(), "the service's huge-page advice is Linux's madvise");
         var first = (ulong)TensorMemory.AddressOf(pool.Keys(0));
         var last = (ulong)TensorMemory.AddressOf(pool.Keys(pool.Layout.Layers - 1)) + (ulong)LayerBytes(pool);
-        var middle = first + ((last - first) / 2);
-        var inside = false;
-        foreach (var line in File.ReadLines("/proc/self/smaps"))
-        {
-            var dash = line.IndexOf('-', StringComparison.Ordinal);
-            var space = line.IndexOf(' ', StringComparison.Ordinal);
-            if (dash > 0 && space > dash && ulong.TryParse(line.AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var start)
-                && ulong.TryParse(line.AsSpan(dash + 1, space - dash - 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var end))
-            {
-                inside = start <= middle && middle < end;
-            }
-            else if (inside && line.StartsWith("VmFlags:", StringComparison.Ordinal))
-            {
-                return line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("hg");
-            }
-        }
-        Assert.Fail($"no mapping holds 0x{middle:x}");
-        return false;
+        return ProcessMappings.IsHugePageAdvised(first + ((last - first) / 2));
     }
 }
