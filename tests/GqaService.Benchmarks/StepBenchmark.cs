@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using GqaService.Inference.Engine;
 using GqaService.Inference.Kernels;
 using GqaService.Inference.KvCache;
 using GqaService.Inference.Loading;
@@ -55,14 +56,21 @@ internal static class StepBenchmark
         var kvDtype = KvLayout.ParseDtype(arguments.Text("--kv-dtype") ?? "f32");
         foreach (var batch in arguments.Ints("--batch", [1, 16, 64]))
         {
-            using var pool = new KvPool(new KvLayout(decoder.Config, kvDtype, 16), batch * (context / 16 + 1));
+            // The pool the server reserves by default (KvBudget), or more if the batch needs it: its size decides whether
+            // it lies on huge pages (HugePages.Advise), which decode attention at long contexts depends on.
+            var layout = new KvLayout(decoder.Config, kvDtype, 16);
+            var usedBlocks = batch * (context / 16 + 1);
+            using var pool = new KvPool(layout, Math.Max(usedBlocks, KvBudget.Blocks(layout, new EngineOptions(), decoder.Config.MaxContext)));
             // Written K/V, as a real context has: slots left as the OS's untouched zero pages all map to one physical page,
             // which stays in cache and makes reading a long context look nearly free.
             for (var layer = 0; layer < decoder.Config.NumLayers; layer++)
             {
                 using var fill = NewDisposeScope();
-                pool.Keys(layer).copy_(randn(pool.Keys(layer).shape));
-                pool.Values(layer).copy_(randn(pool.Values(layer).shape));
+                foreach (var slots in new[] { pool.Keys(layer), pool.Values(layer) })
+                {
+                    var used = slots.narrow(0, 0, (long)usedBlocks * layout.BlockSize);
+                    used.copy_(randn(used.shape));
+                }
             }
             var inputs = Enumerable.Range(0, batch)
                 .Select(b => ((IReadOnlyList<int>)new[] { 5 }, Enumerable.Range(b * (context / 16 + 1) * 16, context).ToArray())).ToList();
