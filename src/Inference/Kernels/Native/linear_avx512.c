@@ -177,6 +177,18 @@ INLINE TARGET void fma_row_block(const gqa_linear_job *job, int64_t j0, const in
     }
 }
 
+/* y[0, j] (=|+=) the sum of a one-row loop's 8 accumulators (+ bias). */
+INLINE TARGET void store_one_row(const gqa_linear_job *job, int64_t j, __m512 acc[8])
+{
+#pragma GCC unroll 8
+    for (int u = 1; u < 8; u++) {
+        acc[0] = _mm512_add_ps(acc[0], acc[u]);
+    }
+    float sum = _mm512_reduce_add_ps(acc[0]) + (job->bias != NULL ? job->bias[j] : 0.0f);
+    float *out = job->y + j;
+    *out = job->accumulate ? *out + sum : sum;
+}
+
 /*
  * One x row against one weight row, read as a single contiguous stream with 8 accumulators (8 x 16 lanes per step).
  * At one x row the kernel only streams weights, and one stream per thread is what the hardware prefetchers follow
@@ -207,13 +219,7 @@ INLINE TARGET void fma_one_row(const gqa_linear_job *job, int64_t j, const int d
         __m512 wv = load16_masked(w, (size_t)c, dtype, mask);
         acc[0] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(mask, x + c), acc[0]);
     }
-#pragma GCC unroll 8
-    for (int u = 1; u < 8; u++) {
-        acc[0] = _mm512_add_ps(acc[0], acc[u]);
-    }
-    float sum = _mm512_reduce_add_ps(acc[0]) + (job->bias != NULL ? job->bias[j] : 0.0f);
-    float *out = job->y + j;
-    *out = job->accumulate ? *out + sum : sum;
+    store_one_row(job, j, acc);
 }
 
 INLINE TARGET void fma_rows(const gqa_linear_job *job, int64_t first, int64_t last, const int dtype)
@@ -375,13 +381,7 @@ INLINE TARGET_BF16 void dot_one_row(const gqa_linear_job *job, int64_t j)
         __m512bh wv = (__m512bh)_mm512_maskz_loadu_epi16(mask, w + c);
         acc[0] = _mm512_dpbf16_ps(acc[0], wv, xv);
     }
-#pragma GCC unroll 4
-    for (int u = 1; u < 8; u++) {
-        acc[0] = _mm512_add_ps(acc[0], acc[u]);
-    }
-    float sum = _mm512_reduce_add_ps(acc[0]) + (job->bias != NULL ? job->bias[j] : 0.0f);
-    float *out = job->y + j;
-    *out = job->accumulate ? *out + sum : sum;
+    store_one_row(job, j, acc);
 }
 
 TARGET_BF16 void gqa_linear_avx512_bf16_dot_task(void *context, int task)
