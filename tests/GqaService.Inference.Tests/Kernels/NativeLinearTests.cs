@@ -8,8 +8,8 @@ namespace GqaService.Inference.Tests.Kernels;
 /// <summary>
 /// The native linear kernel against a float64 reference computed here from the very weights it read (16-bit weights
 /// widened exactly), on fresh random inputs, for every path this host has, every weight dtype the path reads, every row
-/// count from 1 to 33 (one x row, and two, stream one weight row at a time; more take tiles of 1-4 x rows by 4 or 1
-/// weight rows) and a few past 128 (x is taken 128 rows at a time), odd K and N (the vector tails), with and without
+/// count from 1 to 33 (up to two x rows, four on the bf16 dot path, stream one weight row at a time; more take tiles of
+/// 1-4 x rows by 4 or 1 weight rows) and a few past 128 (x is taken 128 rows at a time), odd K and N (the vector tails), with and without
 /// bias and accumulation.
 /// Bounds, relative to Σ|x·w| of each output: float32 accumulation's, 2^-24 per rounding on the longest chain of sums
 /// (k for the portable path's one running sum; k/16 per vector lane plus the lane reduction for the AVX-512 paths); the
