@@ -7,13 +7,7 @@ namespace GqaService.Inference.Native;
 /// <summary>
 /// Asks Linux to back large tensors with transparent huge pages (madvise MADV_HUGEPAGE; hosts whose THP setting is
 /// "madvise" use them only where asked): the KV pool before anything touches it (<see cref="Advise"/>) and the weight
-/// matrices, moved once loaded (<see cref="MoveOnto"/>). Decode attention reads one head's slice of every slot of every
-/// sequence, a few hundred bytes per 4 KiB page over tens of MB per layer, so with 4 KiB pages it waits on TLB misses:
-/// the native kernel measured 2-3x faster over a huge-page pool at context 1000. The cost is residency in 2 MiB steps
-/// (a touched block makes its whole 2 MiB region resident, and khugepaged fills in partly touched regions) instead of 4 KiB
-/// ones, so only tensors whose slices along the first dimension (a pool's layers, filled independently) span many huge
-/// pages are advised: a small pool (stories260K's 4 MiB layers) has no TLB problem to solve, and huge pages would make it
-/// resident almost whole after the first request. Best effort: a failure changes speed only.
+/// matrices, moved once built (<see cref="MoveOnto"/>). Best effort: a failure changes speed only.
 /// </summary>
 internal static partial class HugePages
 {
@@ -23,7 +17,16 @@ internal static partial class HugePages
     /// <summary>16 huge pages of 2 MiB: the residency step is then at most a sixteenth of a slice.</summary>
     public const long MinimumSliceBytes = 32L << 20;
 
-    /// <summary>Advises <paramref name="tensor"/> if each of its slices along the first dimension is large enough.</summary>
+    /// <summary>
+    /// Advises a not yet touched <paramref name="tensor"/> (the KV pool) if each of its slices along the first dimension
+    /// is large enough. Decode attention reads one head's slice of every slot of every sequence, a few hundred bytes per
+    /// 4 KiB page over tens of MB per layer, so with 4 KiB pages it waits on TLB misses: the native kernel measured 2-3x
+    /// faster over a huge-page pool at context 1000. The cost is residency in 2 MiB steps (a touched block makes its
+    /// whole 2 MiB region resident, and khugepaged fills in partly touched regions) instead of 4 KiB ones, so only
+    /// tensors whose slices (a pool's layers, filled independently) span many huge pages are advised: a small pool
+    /// (stories260K's 4 MiB layers) has no TLB problem to solve, and huge pages would make it resident almost whole
+    /// after the first request.
+    /// </summary>
     public static void Advise(Tensor tensor)
     {
         var bytes = tensor.numel() * tensor.ElementSize;

@@ -5,7 +5,8 @@ namespace GqaService.Inference.Native;
 /// <summary>
 /// Hands the C heap's free memory back to the kernel. Loading allocates and frees a tensor's worth of memory per weight
 /// (read in float32, narrowed, fused, moved onto huge pages), and glibc keeps what it freed inside its heap while later
-/// allocations sit above it: random100M's server kept about 200 MB more resident than its weights without this.
+/// allocations sit above it: with its weights moved onto huge pages, random100M's step benchmark held 841 MB resident
+/// without this and 578 MB with it (653 MB before the move; docs/benchmarks.md, ninth round).
 /// </summary>
 internal static partial class NativeHeap
 {
