@@ -72,8 +72,9 @@ public sealed class ModelWeights : IDisposable
         {
             throw new ModelConfigException("dtype", "norm weights must be float32.");
         }
-        // The classifier (the embedding, when tied) is streamed whole every step, like the layers' matrices.
-        TokenEmbedding = HugePages.MoveOnto(tokenEmbedding).DetachFromDisposeScope();
+        // The classifier (the embedding, when tied) is streamed whole every step, like the layers' matrices; an untied
+        // embedding is only looked up row by row, so it stays where it is.
+        TokenEmbedding = (classifier is null ? HugePages.MoveOnto(tokenEmbedding) : tokenEmbedding).DetachFromDisposeScope();
         Layers = layers;
         FinalNorm = finalNorm.DetachFromDisposeScope();
         Classifier = classifier is null ? TokenEmbedding : HugePages.MoveOnto(classifier).DetachFromDisposeScope();

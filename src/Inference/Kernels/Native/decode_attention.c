@@ -44,11 +44,6 @@ typedef struct {
     float scale;
 } decode_job;
 
-static size_t element_size(int dtype)
-{
-    return dtype == GQA_F32 ? 4 : 2;
-}
-
 static float kv_at(const void *base, int dtype, size_t index)
 {
     switch (dtype) {
@@ -182,7 +177,7 @@ attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dt
     const int64_t row = job->rows[sequence];
     const size_t row_elements = (size_t)job->kv_heads * (size_t)d;
     const size_t head_offset = (size_t)kv_head * (size_t)d;
-    const size_t row_bytes = (size_t)d * element_size(dtype);
+    const size_t row_bytes = (size_t)d * gqa_element_bytes(dtype);
     const int widen_keys = dtype != GQA_F32 && !bf16_dot;
     float q[g_count * dp], acc[g_count * dp], scores[g_count * KEY_BLOCK], running_max[g_count], running_sum[g_count];
     /* bf16_dot: the query as three bf16 parts (high, middle, low: 24 bits, float32's precision), per 32 elements of
@@ -236,16 +231,16 @@ attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dt
                 }
                 if (start + j + KEY_PREFETCH_DISTANCE < length) {
                     const size_t ahead = (size_t)slots[start + j + KEY_PREFETCH_DISTANCE] * row_elements + head_offset;
-                    const char *line = (const char *)job->keys + ahead * element_size(dtype);
+                    const char *line = (const char *)job->keys + ahead * gqa_element_bytes(dtype);
                     for (size_t byte = 0; byte < row_bytes; byte += 64) {
                         _mm_prefetch(line + byte, _MM_HINT_T0);
                     }
                 }
-                const char *value_line = (const char *)job->values + bases[j] * element_size(dtype);
+                const char *value_line = (const char *)job->values + bases[j] * gqa_element_bytes(dtype);
                 for (size_t byte = 0; byte < row_bytes; byte += 64) {
                     _mm_prefetch(value_line + byte, _MM_HINT_T0);
                 }
-                key_rows[jj] = (const char *)job->keys + bases[j] * element_size(dtype);
+                key_rows[jj] = (const char *)job->keys + bases[j] * gqa_element_bytes(dtype);
                 if (widen_keys) {
                     for (int64_t c = 0; c < chunks; c++) {
                         _mm512_storeu_ps(keys16 + jj * dp + c * 16,

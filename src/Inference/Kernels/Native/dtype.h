@@ -1,9 +1,18 @@
-/* Scalar conversions of the 16-bit element types, for portable paths and tails. */
+/* The element types' sizes, and scalar conversions of the 16-bit ones for portable paths and tails. */
 #ifndef GQA_DTYPE_H
 #define GQA_DTYPE_H
 
+#include "gqa_kernels.h"
+
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+/* Bytes per element of a float dtype the kernels read (GQA_F32, GQA_BF16, GQA_F16). */
+static inline size_t gqa_element_bytes(int dtype)
+{
+    return dtype == GQA_F32 ? 4 : 2;
+}
 
 static inline float gqa_bf16_to_f32(uint16_t bits)
 {

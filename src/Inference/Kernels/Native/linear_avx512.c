@@ -14,6 +14,7 @@
  *    the instructions per weight byte.
  */
 #include "avx512_math.h"
+#include "dtype.h"
 #include "gqa_kernels.h"
 #include "linear.h"
 
@@ -56,7 +57,7 @@ INLINE next_block plan_next(const gqa_linear_job *job, int64_t j0, const int row
                             int64_t tile, int64_t tiles, int64_t steps)
 {
     next_block none = { NULL, 0, 0 };
-    if (job->m == 1 || j0 + 2 * rows > last) {
+    if (j0 + 2 * rows > last) {
         return none;
     }
     int64_t lines = (int64_t)(((size_t)rows * (size_t)job->k * element_bytes + 63) / 64);
@@ -161,7 +162,7 @@ INLINE TARGET void fma_tile(const gqa_linear_job *job, int64_t j0, int64_t i0, c
 /* Every x row against weight rows [j0, j0 + rows), in tiles of up to MAX_XROWS x rows; the tiles fetch the next block. */
 INLINE TARGET void fma_row_block(const gqa_linear_job *job, int64_t j0, const int rows, const int dtype, int64_t last)
 {
-    const size_t element_bytes = dtype == GQA_F32 ? 4 : 2;
+    const size_t element_bytes = gqa_element_bytes(dtype);
     const int64_t tiles = (job->m + MAX_XROWS - 1) / MAX_XROWS, steps = (job->k + 15) / 16;
     int64_t i = 0, tile = 0;
     for (; i + 4 <= job->m; i += 4, tile++) {
@@ -200,7 +201,7 @@ INLINE TARGET void fma_one_row(const gqa_linear_job *job, int64_t j, const int d
 {
     const int64_t k = job->k;
     const float *x = job->x;
-    const void *w = (const char *)job->w + (size_t)j * (size_t)k * (dtype == GQA_F32 ? 4 : 2);
+    const void *w = (const char *)job->w + (size_t)j * (size_t)k * gqa_element_bytes(dtype);
     __m512 acc[8];
 #pragma GCC unroll 8
     for (int u = 0; u < 8; u++) {
