@@ -12,6 +12,7 @@ namespace GqaService.Inference.Native;
 internal static partial class HugePages
 {
     private const int AdviseHugePage = 14; // MADV_HUGEPAGE
+    private const int AdviseNoHugePage = 15; // MADV_NOHUGEPAGE
     private const long PageBytes = 4096;
 
     /// <summary>16 huge pages of 2 MiB: the residency step is then at most a sixteenth of a slice.</summary>
@@ -25,15 +26,18 @@ internal static partial class HugePages
     /// whole 2 MiB region resident, and khugepaged fills in partly touched regions) instead of 4 KiB ones, so only
     /// tensors whose slices (a pool's layers, filled independently) span many huge pages are advised: a small pool
     /// (stories260K's 4 MiB layers) has no TLB problem to solve, and huge pages would make it resident almost whole
-    /// after the first request.
+    /// after the first request. A small pool is advised the other way (MADV_NOHUGEPAGE): advice belongs to the mapping,
+    /// not to an allocation, so the heap range a freed huge-page tensor (a moved weight) leaves behind would otherwise
+    /// hand it huge pages anyway (a loaded suite run caught a small pool in such a range).
     /// </summary>
     public static void Advise(Tensor tensor)
     {
         var bytes = tensor.numel() * tensor.ElementSize;
-        if (!OperatingSystem.IsLinux() || bytes == 0 || bytes / tensor.shape[0] < MinimumSliceBytes)
+        if (!OperatingSystem.IsLinux() || bytes == 0)
         {
             return;
         }
+        var advice = bytes / tensor.shape[0] >= MinimumSliceBytes ? AdviseHugePage : AdviseNoHugePage;
         var start = (long)TensorMemory.AddressOf(tensor);
         var end = start + bytes;
         // madvise takes whole pages: advise the pages lying entirely inside the tensor.
@@ -41,7 +45,7 @@ internal static partial class HugePages
         var last = end & ~(PageBytes - 1);
         if (last > first)
         {
-            _ = Madvise((nint)first, (nuint)(last - first), AdviseHugePage);
+            _ = Madvise((nint)first, (nuint)(last - first), advice);
         }
     }
 

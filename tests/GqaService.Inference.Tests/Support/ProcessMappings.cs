@@ -6,7 +6,13 @@ namespace GqaService.Inference.Tests.Support;
 internal static class ProcessMappings
 {
     /// <summary>Whether the mapping holding <paramref name="address"/> was advised MADV_HUGEPAGE (VmFlags <c>hg</c>).</summary>
-    public static bool IsHugePageAdvised(ulong address)
+    public static bool IsHugePageAdvised(ulong address) => VmFlags(address).Contains("hg");
+
+    /// <summary>Whether the mapping holding <paramref name="address"/> was advised MADV_NOHUGEPAGE (VmFlags <c>nh</c>).</summary>
+    public static bool IsNoHugePageAdvised(ulong address) => VmFlags(address).Contains("nh");
+
+    /// <summary>The VmFlags of the mapping holding <paramref name="address"/>.</summary>
+    private static string[] VmFlags(ulong address)
     {
         Assert.True(OperatingSystem.IsLinux(), "the service's huge-page advice is Linux's madvise");
         var inside = false;
@@ -21,10 +27,10 @@ internal static class ProcessMappings
             }
             else if (inside && line.StartsWith("VmFlags:", StringComparison.Ordinal))
             {
-                return line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("hg");
+                return line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             }
         }
         Assert.Fail($"no mapping holds 0x{address:x}");
-        return false;
+        return [];
     }
 }
