@@ -46,9 +46,31 @@ public sealed class NativeDecodeAttentionTests
     [MemberData(nameof(Cases))]
     public void DecodeAttention_MatchesFloat64Reference_OverScatteredPagedSlots(ScalarType kvDtype, int heads, int kvHeads, int headDim, bool portableOnly)
     {
-        using var scope = NewDisposeScope();
         var random = new Random(HashCode.Combine(kvDtype, heads, kvHeads, headDim, portableOnly, Environment.TickCount));
-        var lengths = new[] { 1, 17, 300, 64, 65, 129, 2 };
+        AssertMatchesReference(random, [1, 17, 300, 64, 65, 129, 2], kvDtype, heads, kvHeads, headDim, portableOnly);
+    }
+
+    /// <summary>
+    /// With many sequences a task attends every K/V head of its sequence (whole slot rows; with few, a task takes fewer
+    /// heads so every thread has work): 40 sequences give the tests' two threads twenty tasks of all heads each.
+    /// </summary>
+    [Theory]
+    [InlineData(ScalarType.Float32, 12, 4, 64)]
+    [InlineData(ScalarType.BFloat16, 12, 4, 64)]
+    [InlineData(ScalarType.Float16, 8, 2, 128)]
+    [InlineData(ScalarType.Float32, 8, 4, 8)]
+    [InlineData(ScalarType.BFloat16, 6, 3, 40)]
+    [InlineData(ScalarType.Float32, 14, 2, 48)]
+    public void DecodeAttention_ManySequences_TasksOfAllKvHeads_MatchFloat64Reference(ScalarType kvDtype, int heads, int kvHeads, int headDim)
+    {
+        var random = new Random(HashCode.Combine(kvDtype, heads, kvHeads, headDim, Environment.TickCount));
+        var lengths = Enumerable.Range(0, 40).Select(_ => random.Next(1, 200)).ToArray();
+        AssertMatchesReference(random, lengths, kvDtype, heads, kvHeads, headDim, portableOnly: false);
+    }
+
+    private static void AssertMatchesReference(Random random, int[] lengths, ScalarType kvDtype, int heads, int kvHeads, int headDim, bool portableOnly)
+    {
+        using var scope = NewDisposeScope();
         var (keys, values, slotLists) = PagedPool(random, lengths, kvHeads, headDim, kvDtype);
         // Queries as the decoder has them: a narrow of the fused [N, H + 2Hkv, Dh] projection (dense rows, strided), with
         // the decode rows scattered among rows the kernel must leave alone.

@@ -4,8 +4,9 @@
  * made libtorch's decode step grow with context: it is written and read once per layer, while this kernel reads each
  * K/V row once, for all G query heads of its group, and converts it to float32 in registers.
  *
- * Work is split over (sequence, kv head) pairs, longest sequences first so a long one does not start last and hold
- * the step up. Softmax is online (running max and sum per query head, rescaled per block of keys), so no buffer
+ * Work is split over sequences, longest first so a long one does not start last and hold the step up; a task attends
+ * all K/V heads of its sequence, so it reads whole slot rows (heads_per_task: fewer heads per task when there are
+ * too few sequences to keep every thread busy). Softmax is online (running max and sum per query head, rescaled per block of keys), so no buffer
  * proportional to the context is needed: everything lives on the stack.
  */
 #include "avx512_math.h"
@@ -27,7 +28,8 @@
 #ifndef KEY_PREFETCH_DISTANCE
 #define KEY_PREFETCH_DISTANCE 16
 #endif
-/* The largest group * head_dim the stack buffers are sized for (32 KiB of float32 accumulators per buffer). */
+/* The largest group * head_dim the stack buffers are sized for (32 KiB of float32 accumulators per buffer); a task of
+ * several K/V heads stays within it too. */
 #define MAX_GROUP_WIDTH 8192
 
 typedef struct {
@@ -41,6 +43,7 @@ typedef struct {
     float *out;
     int64_t out_row_stride;
     const int32_t *order; /* sequences, longest first */
+    int64_t heads_per_task; /* adjacent K/V heads one task attends for its sequence: a divisor of kv_heads */
     float scale;
 } decode_job;
 
@@ -121,6 +124,14 @@ static void attend_portable(const decode_job *job, int sequence, int64_t kv_head
     }
 }
 
+/* A task's K/V heads in plain C, one after another. */
+static void attend_portable_heads(const decode_job *job, int sequence, int64_t first_kv_head)
+{
+    for (int64_t h = 0; h < job->heads_per_task; h++) {
+        attend_portable(job, sequence, first_kv_head + h);
+    }
+}
+
 /* The vector paths' target. avx512bf16 is included so the bf16-dot specialisations can use vdpbf16ps; the others
  * contain no bf16 instruction, and the dispatcher picks the bf16-dot ones only where the host has AVX512_BF16. */
 #define ATTEND_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16")))
@@ -161,9 +172,10 @@ static inline __attribute__((always_inline)) ATTEND_TARGET __m512 load16_lanes(c
  * and every query head adds its weight times it into accumulators held in registers.
  */
 static inline __attribute__((always_inline)) ATTEND_TARGET void
-attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dtype, const int bf16_dot,
+attend_avx512(const decode_job *job, int sequence, int64_t first_kv_head, const int dtype, const int bf16_dot,
               const int64_t group_size, const int64_t head_chunks)
 {
+    const int64_t task_heads = job->heads_per_task;
     const int64_t g_count = group_size != 0 ? group_size : job->group;
     /* d: the head's width; dp: its width padded to whole 16-lane chunks, the stride of the stack buffers. A head_dim
      * that is not a multiple of 16 (stories260K's 8) reads and writes its last chunk under tail_mask, never past the
@@ -176,32 +188,35 @@ attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dt
     const int32_t *slots = job->slots + job->slot_offsets[sequence];
     const int64_t row = job->rows[sequence];
     const size_t row_elements = (size_t)job->kv_heads * (size_t)d;
-    const size_t head_offset = (size_t)kv_head * (size_t)d;
     const size_t row_bytes = (size_t)d * gqa_element_bytes(dtype);
     const int widen_keys = dtype != GQA_F32 && !bf16_dot;
-    float q[g_count * dp], acc[g_count * dp], scores[g_count * KEY_BLOCK], running_max[g_count], running_sum[g_count];
+    /* Per query head of the task's task_heads groups: its scaled query, output accumulators and softmax state. */
+    float q_all[task_heads * g_count * dp], acc_all[task_heads * g_count * dp], scores[g_count * KEY_BLOCK];
+    float max_all[task_heads * g_count], sum_all[task_heads * g_count];
     /* bf16_dot: the query as three bf16 parts (high, middle, low: 24 bits, float32's precision), per 32 elements of
      * each head of the group. */
-    __m512bh q_parts[bf16_dot ? g_count * (chunks / 2) * 3 : 1];
-    size_t bases[KEY_BLOCK];
+    __m512bh parts_all[bf16_dot ? task_heads * g_count * (chunks / 2) * 3 : 1];
+    size_t row_bases[KEY_BLOCK], bases[KEY_BLOCK];
     float keys16[widen_keys ? 16 * dp : 16];
     /* Where a key row past the block's end points: zeros, so its score is a harmless 0 that is never used. */
     float zeros[dp];
     memset(zeros, 0, sizeof zeros);
     __m512 scale = _mm512_set1_ps(job->scale);
-    for (int64_t g = 0; g < g_count; g++) {
-        const float *source = job->q + row * job->q_row_stride + (kv_head * g_count + g) * d;
+    /* The task's query heads are adjacent, so g runs over all of them here and at the end. */
+    const int64_t task_query_heads = task_heads * g_count;
+    for (int64_t g = 0; g < task_query_heads; g++) {
+        const float *source = job->q + row * job->q_row_stride + (first_kv_head * g_count + g) * d;
         for (int64_t c = 0; c < chunks; c++) {
             const __mmask16 lanes = chunk_mask(c, chunks, tail_mask);
-            _mm512_storeu_ps(q + g * dp + c * 16, _mm512_mul_ps(load_f32_lanes(source + c * 16, lanes, masked), scale));
-            _mm512_storeu_ps(acc + g * dp + c * 16, _mm512_setzero_ps());
+            _mm512_storeu_ps(q_all + g * dp + c * 16, _mm512_mul_ps(load_f32_lanes(source + c * 16, lanes, masked), scale));
+            _mm512_storeu_ps(acc_all + g * dp + c * 16, _mm512_setzero_ps());
         }
         if (bf16_dot) {
             for (int64_t c = 0; c < chunks; c += 2) {
-                __m512 low = _mm512_loadu_ps(q + g * dp + c * 16), high = _mm512_loadu_ps(q + g * dp + c * 16 + 16);
+                __m512 low = _mm512_loadu_ps(q_all + g * dp + c * 16), high = _mm512_loadu_ps(q_all + g * dp + c * 16 + 16);
                 for (int part = 0; part < 3; part++) {
                     __m512bh narrowed = _mm512_cvtne2ps_pbh(high, low);
-                    q_parts[(g * (chunks / 2) + c / 2) * 3 + part] = narrowed;
+                    parts_all[(g * (chunks / 2) + c / 2) * 3 + part] = narrowed;
                     __m512i widened_low = _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_castsi512_si256((__m512i)narrowed)), 16);
                     __m512i widened_high = _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64((__m512i)narrowed, 1)), 16);
                     low = _mm512_sub_ps(low, _mm512_castsi512_ps(widened_low));
@@ -209,8 +224,8 @@ attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dt
                 }
             }
         }
-        running_max[g] = -INFINITY;
-        running_sum[g] = 0.0f;
+        max_all[g] = -INFINITY;
+        sum_all[g] = 0.0f;
     }
     /* The values pass accumulates group_block heads x chunk_block output chunks at once: at most REGISTER_BLOCK. */
     const int64_t chunk_block = g_count <= 1 ? 16 : g_count == 2 ? 8 : g_count <= 4 ? 4 : g_count <= 8 ? 2 : 1;
@@ -218,143 +233,159 @@ attend_avx512(const decode_job *job, int sequence, int64_t kv_head, const int dt
     for (int64_t start = 0; start < length; start += KEY_BLOCK) {
         const int64_t n = length - start < KEY_BLOCK ? length - start : KEY_BLOCK;
         for (int64_t j = 0; j < n; j++) {
-            bases[j] = (size_t)slots[start + j] * row_elements + head_offset;
+            row_bases[j] = (size_t)slots[start + j] * row_elements;
         }
-        for (int64_t j0 = 0; j0 < n; j0 += 16) {
-            /* The 16 key rows (zeros past the block's end), prefetching keys ahead and this block's values meanwhile. */
-            const char *key_rows[16];
-            for (int64_t jj = 0; jj < 16; jj++) {
-                const int64_t j = j0 + jj;
-                if (j >= n) {
-                    key_rows[jj] = (const char *)zeros;
-                    continue;
-                }
-                if (start + j + KEY_PREFETCH_DISTANCE < length) {
-                    const size_t ahead = (size_t)slots[start + j + KEY_PREFETCH_DISTANCE] * row_elements + head_offset;
-                    const char *line = (const char *)job->keys + ahead * gqa_element_bytes(dtype);
-                    for (size_t byte = 0; byte < row_bytes; byte += 64) {
-                        _mm_prefetch(line + byte, _MM_HINT_T0);
-                    }
-                }
-                const char *value_line = (const char *)job->values + bases[j] * gqa_element_bytes(dtype);
-                for (size_t byte = 0; byte < row_bytes; byte += 64) {
-                    _mm_prefetch(value_line + byte, _MM_HINT_T0);
-                }
-                key_rows[jj] = (const char *)job->keys + bases[j] * gqa_element_bytes(dtype);
-                if (widen_keys) {
-                    for (int64_t c = 0; c < chunks; c++) {
-                        _mm512_storeu_ps(keys16 + jj * dp + c * 16,
-                                         load16_lanes(job->keys, bases[j] + (size_t)c * 16, dtype, chunk_mask(c, chunks, tail_mask), masked));
-                    }
-                    key_rows[jj] = (const char *)(keys16 + jj * dp);
-                }
+        /* The task's heads one after another over this block of keys: the first reads the block's rows from memory
+         * (and prefetches all the task's heads of the rows ahead), the others find them in cache. */
+        for (int64_t h = 0; h < task_heads; h++) {
+            const int64_t kv_head = first_kv_head + h;
+            const size_t head_offset = (size_t)kv_head * (size_t)d;
+            float *q = q_all + h * g_count * dp, *acc = acc_all + h * g_count * dp;
+            float *running_max = max_all + h * g_count, *running_sum = sum_all + h * g_count;
+            const __m512bh *q_parts = parts_all + (bf16_dot ? h * g_count * (chunks / 2) * 3 : 0);
+            for (int64_t j = 0; j < n; j++) {
+                bases[j] = row_bases[j] + head_offset;
             }
-            for (int64_t g = 0; g < g_count; g++) {
-                __m512 partial[4][4];
-                for (int jj = 0; jj < 16; jj++) {
-                    partial[jj / 4][jj % 4] = _mm512_setzero_ps();
-                }
-                if (bf16_dot) {
-                    /* 32 bf16 per load; a zero row is read as 32 float32 zeros' first half, also zero. */
-                    for (int64_t c = 0; c < chunks; c += 2) {
-                        const __m512bh *parts = q_parts + (g * (chunks / 2) + c / 2) * 3;
-                        for (int jj = 0; jj < 16; jj++) {
-                            __m512bh keys = (__m512bh)_mm512_loadu_si512(key_rows[jj] + c * 32);
-                            partial[jj / 4][jj % 4] = _mm512_dpbf16_ps(partial[jj / 4][jj % 4], parts[0], keys);
-                            partial[jj / 4][jj % 4] = _mm512_dpbf16_ps(partial[jj / 4][jj % 4], parts[1], keys);
-                            partial[jj / 4][jj % 4] = _mm512_dpbf16_ps(partial[jj / 4][jj % 4], parts[2], keys);
+            for (int64_t j0 = 0; j0 < n; j0 += 16) {
+                /* The 16 key rows (zeros past the block's end), prefetching keys ahead and this block's values meanwhile. */
+                const char *key_rows[16];
+                for (int64_t jj = 0; jj < 16; jj++) {
+                    const int64_t j = j0 + jj;
+                    if (j >= n) {
+                        key_rows[jj] = (const char *)zeros;
+                        continue;
+                    }
+                    if (h == 0 && start + j + KEY_PREFETCH_DISTANCE < length) {
+                        const size_t ahead = (size_t)slots[start + j + KEY_PREFETCH_DISTANCE] * row_elements + head_offset;
+                        const char *line = (const char *)job->keys + ahead * gqa_element_bytes(dtype);
+                        for (size_t byte = 0; byte < row_bytes * (size_t)task_heads; byte += 64) {
+                            _mm_prefetch(line + byte, _MM_HINT_T0);
                         }
                     }
-                } else {
-                    for (int64_t c = 0; c < chunks; c++) {
-                        const __mmask16 lanes = chunk_mask(c, chunks, tail_mask);
-                        __m512 query = _mm512_loadu_ps(q + g * dp + c * 16);
-                        for (int jj = 0; jj < 16; jj++) {
-                            partial[jj / 4][jj % 4] = _mm512_fmadd_ps(query, load_f32_lanes((const float *)key_rows[jj] + c * 16, lanes, masked), partial[jj / 4][jj % 4]);
+                    /* This block's value rows, all the task's heads of them, into L2 while the keys are scored: the
+                     * values pass that follows stalled on them (prefetching them with the keys ahead measured the same). */
+                    if (h == 0) {
+                        const char *value_line = (const char *)job->values + bases[j] * gqa_element_bytes(dtype);
+                        for (size_t byte = 0; byte < row_bytes * (size_t)task_heads; byte += 64) {
+                            _mm_prefetch(value_line + byte, _MM_HINT_T1);
                         }
                     }
-                }
-                _mm512_storeu_ps(scores + g * KEY_BLOCK + j0, lane_sums_4x4(partial));
-            }
-        }
-        /* Online softmax: rescale what was accumulated when the running max rises, then weights for this block. */
-        for (int64_t g = 0; g < g_count; g++) {
-            float *block = scores + g * KEY_BLOCK;
-            __m512 maximum = _mm512_set1_ps(running_max[g]);
-            for (int64_t j = 0; j < n; j += 16) {
-                __mmask16 lanes = n - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - j)) - 1);
-                maximum = _mm512_mask_max_ps(maximum, lanes, maximum, _mm512_maskz_loadu_ps(lanes, block + j));
-            }
-            float block_max = _mm512_reduce_max_ps(maximum);
-            if (block_max > running_max[g]) {
-                float correction = expf(running_max[g] - block_max);
-                running_sum[g] *= correction;
-                __m512 factor = _mm512_set1_ps(correction);
-                for (int64_t c = 0; c < chunks; c++) {
-                    float *a = acc + g * dp + c * 16;
-                    _mm512_storeu_ps(a, _mm512_mul_ps(_mm512_loadu_ps(a), factor));
-                }
-                running_max[g] = block_max;
-            }
-            __m512 shift = _mm512_set1_ps(running_max[g]);
-            __m512 total = _mm512_setzero_ps();
-            for (int64_t j = 0; j < n; j += 16) {
-                __mmask16 lanes = n - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - j)) - 1);
-                __m512 p = _mm512_maskz_mov_ps(lanes, exp_nonpositive(_mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, block + j), shift)));
-                _mm512_mask_storeu_ps(block + j, lanes, p);
-                total = _mm512_add_ps(total, p);
-            }
-            running_sum[g] += _mm512_reduce_add_ps(total);
-        }
-        /* Weighted values, key by key, a block of output chunks at a time (at most 16 accumulators): a weight is
-         * broadcast once per key and head rather than once per chunk. Fixed-size arrays, not VLAs: fully unrolled,
-         * their constant indices let the compiler keep them in registers. */
-        for (int64_t g0 = 0; g0 < g_count; g0 += group_block) {
-            const int64_t g_end = g0 + group_block < g_count ? g0 + group_block : g_count;
-            for (int64_t c0 = 0; c0 < chunks; c0 += chunk_block) {
-                __m512 sums[REGISTER_BLOCK] = { 0 };
-                for (int64_t g = g0; g < g_end; g++) {
-#pragma GCC unroll 16
-                    for (int64_t c = 0; c < chunk_block; c++) {
-                        if (c0 + c < chunks) {
-                            sums[(g - g0) * chunk_block + c] = _mm512_loadu_ps(acc + g * dp + (c0 + c) * 16);
+                    key_rows[jj] = (const char *)job->keys + bases[j] * gqa_element_bytes(dtype);
+                    if (widen_keys) {
+                        for (int64_t c = 0; c < chunks; c++) {
+                            _mm512_storeu_ps(keys16 + jj * dp + c * 16,
+                                             load16_lanes(job->keys, bases[j] + (size_t)c * 16, dtype, chunk_mask(c, chunks, tail_mask), masked));
                         }
+                        key_rows[jj] = (const char *)(keys16 + jj * dp);
                     }
                 }
-                for (int64_t j = 0; j < n; j++) {
-                    __m512 v[REGISTER_BLOCK] = { 0 };
-#pragma GCC unroll 16
-                    for (int64_t c = 0; c < chunk_block; c++) {
-                        if (c0 + c < chunks) {
-                            v[c] = load16_lanes(job->values, bases[j] + (size_t)(c0 + c) * 16, dtype, chunk_mask(c0 + c, chunks, tail_mask), masked);
-                        }
+                for (int64_t g = 0; g < g_count; g++) {
+                    __m512 partial[4][4];
+                    for (int jj = 0; jj < 16; jj++) {
+                        partial[jj / 4][jj % 4] = _mm512_setzero_ps();
                     }
-                    for (int64_t g = g0; g < g_end; g++) {
-                        __m512 weight = _mm512_set1_ps(scores[g * KEY_BLOCK + j]);
-#pragma GCC unroll 16
-                        for (int64_t c = 0; c < chunk_block; c++) {
-                            if (c0 + c < chunks) {
-                                sums[(g - g0) * chunk_block + c] = _mm512_fmadd_ps(weight, v[c], sums[(g - g0) * chunk_block + c]);
+                    if (bf16_dot) {
+                        /* 32 bf16 per load; a zero row is read as 32 float32 zeros' first half, also zero. */
+                        for (int64_t c = 0; c < chunks; c += 2) {
+                            const __m512bh *parts = q_parts + (g * (chunks / 2) + c / 2) * 3;
+                            for (int jj = 0; jj < 16; jj++) {
+                                __m512bh keys = (__m512bh)_mm512_loadu_si512(key_rows[jj] + c * 32);
+                                partial[jj / 4][jj % 4] = _mm512_dpbf16_ps(partial[jj / 4][jj % 4], parts[0], keys);
+                                partial[jj / 4][jj % 4] = _mm512_dpbf16_ps(partial[jj / 4][jj % 4], parts[1], keys);
+                                partial[jj / 4][jj % 4] = _mm512_dpbf16_ps(partial[jj / 4][jj % 4], parts[2], keys);
+                            }
+                        }
+                    } else {
+                        for (int64_t c = 0; c < chunks; c++) {
+                            const __mmask16 lanes = chunk_mask(c, chunks, tail_mask);
+                            __m512 query = _mm512_loadu_ps(q + g * dp + c * 16);
+                            for (int jj = 0; jj < 16; jj++) {
+                                partial[jj / 4][jj % 4] = _mm512_fmadd_ps(query, load_f32_lanes((const float *)key_rows[jj] + c * 16, lanes, masked), partial[jj / 4][jj % 4]);
                             }
                         }
                     }
+                    _mm512_storeu_ps(scores + g * KEY_BLOCK + j0, lane_sums_4x4(partial));
                 }
-                for (int64_t g = g0; g < g_end; g++) {
+            }
+            /* Online softmax: rescale what was accumulated when the running max rises, then weights for this block. */
+            for (int64_t g = 0; g < g_count; g++) {
+                float *block = scores + g * KEY_BLOCK;
+                __m512 maximum = _mm512_set1_ps(running_max[g]);
+                for (int64_t j = 0; j < n; j += 16) {
+                    __mmask16 lanes = n - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - j)) - 1);
+                    maximum = _mm512_mask_max_ps(maximum, lanes, maximum, _mm512_maskz_loadu_ps(lanes, block + j));
+                }
+                float block_max = _mm512_reduce_max_ps(maximum);
+                if (block_max > running_max[g]) {
+                    float correction = expf(running_max[g] - block_max);
+                    running_sum[g] *= correction;
+                    __m512 factor = _mm512_set1_ps(correction);
+                    for (int64_t c = 0; c < chunks; c++) {
+                        float *a = acc + g * dp + c * 16;
+                        _mm512_storeu_ps(a, _mm512_mul_ps(_mm512_loadu_ps(a), factor));
+                    }
+                    running_max[g] = block_max;
+                }
+                __m512 shift = _mm512_set1_ps(running_max[g]);
+                __m512 total = _mm512_setzero_ps();
+                for (int64_t j = 0; j < n; j += 16) {
+                    __mmask16 lanes = n - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - j)) - 1);
+                    __m512 p = _mm512_maskz_mov_ps(lanes, exp_nonpositive(_mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, block + j), shift)));
+                    _mm512_mask_storeu_ps(block + j, lanes, p);
+                    total = _mm512_add_ps(total, p);
+                }
+                running_sum[g] += _mm512_reduce_add_ps(total);
+            }
+            /* Weighted values, key by key, a block of output chunks at a time (at most 16 accumulators): a weight is
+             * broadcast once per key and head rather than once per chunk. Fixed-size arrays, not VLAs: fully unrolled,
+             * their constant indices let the compiler keep them in registers. */
+            for (int64_t g0 = 0; g0 < g_count; g0 += group_block) {
+                const int64_t g_end = g0 + group_block < g_count ? g0 + group_block : g_count;
+                for (int64_t c0 = 0; c0 < chunks; c0 += chunk_block) {
+                    __m512 sums[REGISTER_BLOCK] = { 0 };
+                    for (int64_t g = g0; g < g_end; g++) {
 #pragma GCC unroll 16
-                    for (int64_t c = 0; c < chunk_block; c++) {
-                        if (c0 + c < chunks) {
-                            _mm512_storeu_ps(acc + g * dp + (c0 + c) * 16, sums[(g - g0) * chunk_block + c]);
+                        for (int64_t c = 0; c < chunk_block; c++) {
+                            if (c0 + c < chunks) {
+                                sums[(g - g0) * chunk_block + c] = _mm512_loadu_ps(acc + g * dp + (c0 + c) * 16);
+                            }
+                        }
+                    }
+                    for (int64_t j = 0; j < n; j++) {
+                        __m512 v[REGISTER_BLOCK] = { 0 };
+#pragma GCC unroll 16
+                        for (int64_t c = 0; c < chunk_block; c++) {
+                            if (c0 + c < chunks) {
+                                v[c] = load16_lanes(job->values, bases[j] + (size_t)(c0 + c) * 16, dtype, chunk_mask(c0 + c, chunks, tail_mask), masked);
+                            }
+                        }
+                        for (int64_t g = g0; g < g_end; g++) {
+                            __m512 weight = _mm512_set1_ps(scores[g * KEY_BLOCK + j]);
+#pragma GCC unroll 16
+                            for (int64_t c = 0; c < chunk_block; c++) {
+                                if (c0 + c < chunks) {
+                                    sums[(g - g0) * chunk_block + c] = _mm512_fmadd_ps(weight, v[c], sums[(g - g0) * chunk_block + c]);
+                                }
+                            }
+                        }
+                    }
+                    for (int64_t g = g0; g < g_end; g++) {
+#pragma GCC unroll 16
+                        for (int64_t c = 0; c < chunk_block; c++) {
+                            if (c0 + c < chunks) {
+                                _mm512_storeu_ps(acc + g * dp + (c0 + c) * 16, sums[(g - g0) * chunk_block + c]);
+                            }
                         }
                     }
                 }
             }
         }
     }
-    for (int64_t g = 0; g < g_count; g++) {
-        float *target = job->out + row * job->out_row_stride + (kv_head * g_count + g) * d;
-        __m512 inverse = _mm512_set1_ps(length > 0 ? 1.0f / running_sum[g] : 0.0f);
+    for (int64_t g = 0; g < task_query_heads; g++) {
+        float *target = job->out + row * job->out_row_stride + (first_kv_head * g_count + g) * d;
+        __m512 inverse = _mm512_set1_ps(length > 0 ? 1.0f / sum_all[g] : 0.0f);
         for (int64_t c = 0; c < chunks; c++) {
-            __m512 result = _mm512_mul_ps(_mm512_loadu_ps(acc + g * dp + c * 16), inverse);
+            __m512 result = _mm512_mul_ps(_mm512_loadu_ps(acc_all + g * dp + c * 16), inverse);
             if (masked) {
                 _mm512_mask_storeu_ps(target + c * 16, chunk_mask(c, chunks, tail_mask), result);
             } else {
@@ -403,7 +434,27 @@ static void decode_attention_task(void *context, int task)
 {
     const decode_task *work = context;
     const decode_job *job = work->job;
-    work->attend(job, job->order[task / job->kv_heads], task % job->kv_heads);
+    const int64_t tasks_per_sequence = job->kv_heads / job->heads_per_task;
+    work->attend(job, job->order[task / tasks_per_sequence], (task % tasks_per_sequence) * job->heads_per_task);
+}
+
+/*
+ * How many adjacent K/V heads one task attends for its sequence. A slot row holds every K/V head of a token, so a task
+ * of one head reads a slice of each row (a quarter of a 1 KiB row for 4 heads of 64 float32) and the rows' other
+ * slices are read by other tasks at other times: a strided stream that kept decode attention at a fraction of the
+ * memory bandwidth at long contexts. All heads per task read whole rows; fewer, as many as still give every thread
+ * four tasks to balance, when there are few sequences. The stack holds the task's queries and accumulators.
+ */
+static int64_t heads_per_task(int64_t batch, int64_t kv_heads, int64_t heads, int64_t head_dim, int threads)
+{
+    const int64_t group = heads / kv_heads;
+    for (int64_t per_task = kv_heads; per_task > 1; per_task--) {
+        if (kv_heads % per_task == 0 && per_task * group * head_dim <= MAX_GROUP_WIDTH
+            && batch * (kv_heads / per_task) >= 4 * (int64_t)threads) {
+            return per_task;
+        }
+    }
+    return 1;
 }
 
 /* qsort has no context argument: the lengths being sorted by, per calling thread. */
@@ -439,9 +490,9 @@ static int decode_attention(const float *q, int64_t q_row_stride, const int32_t 
     qsort(order, (size_t)batch, sizeof order[0], longer_first);
     decode_job job = {
         q, q_row_stride, rows, kv_heads, heads / kv_heads, head_dim, keys, values, kv_dtype,
-        slots, slot_offsets, lengths, out, out_row_stride, order, 1.0f / sqrtf((float)head_dim),
+        slots, slot_offsets, lengths, out, out_row_stride, order, 1, 1.0f / sqrtf((float)head_dim),
     };
-    attend_fn attend = attend_portable;
+    attend_fn attend = attend_portable_heads;
     const int features = gqa_cpu_features();
     if (allow_vector && (features & GQA_CPU_AVX512F) != 0) {
         static const struct {
@@ -461,8 +512,9 @@ static int decode_attention(const float *q, int64_t q_row_stride, const int32_t 
         attend = group_index >= 0 && dim_index >= 0 ? by_path[path_index].specialised[group_index][dim_index]
                                                     : by_path[path_index].generic;
     }
+    job.heads_per_task = heads_per_task(batch, kv_heads, heads, head_dim, gqa_threads());
     decode_task work = { &job, attend };
-    gqa_parallel_for((int)(batch * kv_heads), decode_attention_task, &work);
+    gqa_parallel_for((int)(batch * (kv_heads / job.heads_per_task)), decode_attention_task, &work);
     return 0;
 }
 
