@@ -91,7 +91,7 @@ internal static class StepBenchmark
             var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds / iterations;
             Array.Sort(steps);
             Console.WriteLine($"batch {batch,3} context {context} KV {pool.Layout.DtypeName}: {ms:F3} ms/step, {batch / ms * 1000:F0} tok/s, cpu {cpuMs:F1} ms/step"
-                + $" (fastest step {steps[0]:F3} ms, median {steps[iterations / 2]:F3} ms)");
+                + $" (fastest step {steps[0]:F3} ms, median {steps[iterations / 2]:F3} ms, 95th percentile {steps[iterations * 95 / 100]:F3} ms)");
         }
         // Prefill steps: one sequence's prompt of N tokens in one step over an empty context, logits for its last token only.
         foreach (var tokens in arguments.Ints("--prefill", []))
