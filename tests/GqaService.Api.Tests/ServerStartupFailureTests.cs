@@ -28,6 +28,7 @@ public class ServerStartupFailureTests
     [InlineData("Inference__BlockSize", "0", "BlockSize")]
     [InlineData("Inference__BlockSize", "abc", "Inference:BlockSize")]
     [InlineData("Inference__PrefixCaching", "maybe", "Inference:PrefixCaching")]
+    [InlineData("Inference__KernelSpinMicroseconds", "-1", "KernelSpinMicroseconds")]
     [InlineData("Api__MaxRequestBodyBytes", "10", "Api:MaxRequestBodyBytes")]
     [InlineData("Api__MaxTokensLimit", "5", "MaxTokensLimit")] // a setting that moved to Inference: refused by name
     [InlineData("Api__NoSuchSetting", "1", "NoSuchSetting")]

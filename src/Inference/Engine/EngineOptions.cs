@@ -110,6 +110,13 @@ public sealed class EngineOptions
     /// </summary>
     public bool NativeKernels { get; set; } = true;
 
+    /// <summary>
+    /// How long the native kernels' idle workers spin before they sleep (<see cref="Kernels.NativeKernels.DefaultSpinMicroseconds"/>
+    /// says why the default is what it is).
+    /// </summary>
+    [Range(0, 100_000)]
+    public int KernelSpinMicroseconds { get; set; } = Kernels.NativeKernels.DefaultSpinMicroseconds;
+
     /// <summary>Intra-op threads for libtorch; 0 chooses: one for small models (dim &lt; 512), every core otherwise.</summary>
     [Range(0, 1024)]
     public int TorchThreads { get; set; }

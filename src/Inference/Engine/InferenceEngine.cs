@@ -319,7 +319,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
             _logger.LogInformation("Native kernels off (Inference:NativeKernels = false): libtorch runs every operation");
             return null;
         }
-        var kernels = Kernels.NativeKernels.TryLoad(IntraOpThreads(_options, config), Kernels.NativeKernels.DefaultSpinMicroseconds, out var reason);
+        var kernels = Kernels.NativeKernels.TryLoad(IntraOpThreads(_options, config), _options.KernelSpinMicroseconds, out var reason);
         _logger.LogInformation("Native kernels: {Outcome}", reason);
         return kernels;
     }
