@@ -6,8 +6,8 @@
  *
  * Work is split over sequences, longest first so a long one does not start last and hold the step up; a task attends
  * all K/V heads of its sequence, so it reads whole slot rows (heads_per_task: fewer heads per task when there are
- * too few sequences to keep every thread busy). Softmax is online (running max and sum per query head, rescaled per block of keys), so no buffer
- * proportional to the context is needed: everything lives on the stack.
+ * too few sequences to keep every thread busy). Softmax is online (running max and sum per query head, rescaled per
+ * block of keys), so no buffer proportional to the context is needed: everything lives on the stack.
  */
 #include "avx512_math.h"
 #include "dtype.h"
