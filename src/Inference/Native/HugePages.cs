@@ -15,8 +15,11 @@ internal static partial class HugePages
     private const int AdviseNoHugePage = 15; // MADV_NOHUGEPAGE
     private const long PageBytes = 4096;
 
-    /// <summary>16 huge pages of 2 MiB: the residency step is then at most a sixteenth of a slice.</summary>
-    public const long MinimumSliceBytes = 32L << 20;
+    /// <summary>A transparent huge page on x86-64 Linux.</summary>
+    public const long HugePageBytes = 2L << 20;
+
+    /// <summary>16 huge pages: the residency step is then at most a sixteenth of a slice.</summary>
+    public const long MinimumSliceBytes = 16 * HugePageBytes;
 
     /// <summary>
     /// Advises a not yet touched <paramref name="tensor"/> (the KV pool) if each of its slices along the first dimension
@@ -38,19 +41,8 @@ internal static partial class HugePages
             return;
         }
         var advice = bytes / tensor.shape[0] >= MinimumSliceBytes ? AdviseHugePage : AdviseNoHugePage;
-        var start = (long)TensorMemory.AddressOf(tensor);
-        var end = start + bytes;
-        // madvise takes whole pages: advise the pages lying entirely inside the tensor.
-        var first = (start + PageBytes - 1) & ~(PageBytes - 1);
-        var last = end & ~(PageBytes - 1);
-        if (last > first)
-        {
-            _ = Madvise((nint)first, (nuint)(last - first), advice);
-        }
+        AdviseWholePages((long)TensorMemory.AddressOf(tensor), bytes, advice);
     }
-
-    /// <summary>A transparent huge page on x86-64 Linux.</summary>
-    public const long HugePageBytes = 2L << 20;
 
     /// <summary>
     /// A weight matrix moved into memory that starts on a huge-page boundary and is advised before it is written, so
@@ -75,12 +67,23 @@ internal static partial class HugePages
         {
             return tensor; // libtorch aligns to 64 bytes, so this cannot happen; keep the tensor where it is if it does
         }
-        _ = Madvise((nint)aligned, (nuint)(bytes & ~(HugePageBytes - 1)), AdviseHugePage);
+        AdviseWholePages(aligned, bytes & ~(HugePageBytes - 1), AdviseHugePage);
         using var slice = raw.narrow(0, (aligned - start) / tensor.ElementSize, tensor.numel());
         var moved = slice.view(tensor.shape);
         moved.copy_(tensor);
         tensor.Dispose();
         return moved.DetachFromDisposeScope();
+    }
+
+    /// <summary>madvise takes whole pages: advises the pages lying entirely inside [start, start + bytes).</summary>
+    private static void AdviseWholePages(long start, long bytes, int advice)
+    {
+        var first = (start + PageBytes - 1) & ~(PageBytes - 1);
+        var last = (start + bytes) & ~(PageBytes - 1);
+        if (last > first)
+        {
+            _ = Madvise((nint)first, (nuint)(last - first), advice);
+        }
     }
 
     [LibraryImport("libc.so.6", EntryPoint = "madvise")]

@@ -188,7 +188,8 @@ attend_avx512(const decode_job *job, int sequence, int64_t first_kv_head, const 
     const int32_t *slots = job->slots + job->slot_offsets[sequence];
     const int64_t row = job->rows[sequence];
     const size_t row_elements = (size_t)job->kv_heads * (size_t)d;
-    const size_t row_bytes = (size_t)d * gqa_element_bytes(dtype);
+    /* The task's heads of one slot row, adjacent in it: what the prefetches fetch. */
+    const size_t task_row_bytes = (size_t)task_heads * (size_t)d * gqa_element_bytes(dtype);
     const int widen_keys = dtype != GQA_F32 && !bf16_dot;
     /* Per query head of the task's task_heads groups: its scaled query, output accumulators and softmax state. */
     float q_all[task_heads * g_count * dp], acc_all[task_heads * g_count * dp], scores[g_count * KEY_BLOCK];
@@ -258,7 +259,7 @@ attend_avx512(const decode_job *job, int sequence, int64_t first_kv_head, const 
                     if (h == 0 && start + j + KEY_PREFETCH_DISTANCE < length) {
                         const size_t ahead = (size_t)slots[start + j + KEY_PREFETCH_DISTANCE] * row_elements + head_offset;
                         const char *line = (const char *)job->keys + ahead * gqa_element_bytes(dtype);
-                        for (size_t byte = 0; byte < row_bytes * (size_t)task_heads; byte += 64) {
+                        for (size_t byte = 0; byte < task_row_bytes; byte += 64) {
                             _mm_prefetch(line + byte, _MM_HINT_T0);
                         }
                     }
@@ -266,7 +267,7 @@ attend_avx512(const decode_job *job, int sequence, int64_t first_kv_head, const 
                      * values pass that follows stalled on them (prefetching them with the keys ahead measured the same). */
                     if (h == 0) {
                         const char *value_line = (const char *)job->values + bases[j] * gqa_element_bytes(dtype);
-                        for (size_t byte = 0; byte < row_bytes * (size_t)task_heads; byte += 64) {
+                        for (size_t byte = 0; byte < task_row_bytes; byte += 64) {
                             _mm_prefetch(value_line + byte, _MM_HINT_T1);
                         }
                     }
