@@ -226,6 +226,7 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
             _tokenizer = loaded.Tokenizer;
             _limits = parts.Limits;
             LogPool(parts);
+            ReleaseStartupCode();
         }
         catch (Exception exception)
         {
@@ -268,6 +269,18 @@ public sealed class InferenceEngine : IInferenceEngine, IDisposable
             }
         }
         _logger.LogInformation("Engine stopped; weights and KV pool released");
+    }
+
+    /// <summary>libtorch's operator registration ran when it loaded and never runs again: its pages need not stay resident.</summary>
+    private void ReleaseStartupCode()
+    {
+        if (!_options.ReleaseStartupCode)
+        {
+            return;
+        }
+        var released = LibraryCodePages.ReleaseResident(LibraryCodePages.TorchCpuLibrary);
+        _logger.LogInformation("Released {ReleasedBytes} resident bytes of libtorch's start-up code (Inference:ReleaseStartupCode); process resident set {ResidentBytes} bytes",
+            released, Environment.WorkingSet);
     }
 
     /// <summary>
