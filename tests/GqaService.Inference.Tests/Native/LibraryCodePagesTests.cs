@@ -61,7 +61,7 @@ public sealed class LibraryCodePagesTests
                 {
                     expected += left[row * inner + k] * right[k * columns + column];
                 }
-                Assert.Equal(expected, computed[row * columns + column], 12);
+                Assert.Equal(expected, computed[row * columns + column], tolerance: 1e-12);
             }
         }
     }
