@@ -22,11 +22,15 @@
 
 /* Keys scored per softmax update: large enough to amortise the rescale, small enough to stay in L1 with the group. */
 #define KEY_BLOCK 64
-/* How many keys ahead of use a key row is prefetched. A sequence's slots are runs of a block's slots in block-table
- * order, and one head's slice is a fraction of each row, so the hardware prefetchers see a strided, jumping stream:
- * fetching well ahead is what keeps a long context from being bound by DRAM latency rather than bandwidth. */
-#ifndef KEY_PREFETCH_DISTANCE
-#define KEY_PREFETCH_DISTANCE 16
+/* Prefetching. The rows of the next block of keys (K and V, the slice of the head being attended) are fetched into L2
+ * while the current block is attended, one row per key, head by head: the block's scores, softmax and values take
+ * long enough (about 5 us for 64 keys of four heads of 64 in float32) to hide DRAM latency, and the memory traffic
+ * spreads evenly over the whole computation instead of bursting at the start of a block. Measured against fetching
+ * keys 16 ahead into L1 and the block's values into L2 while the first head was scored (docs/benchmarks.md, issue 14,
+ * eleventh round): 0.71 of the attention time at 16 sequences x 1,000 in float32, 0.61-0.66 in 16 bits, 0.93 at
+ * 16 x 100; into L1 instead of L2 it was slower (1.06), as L1 cannot hold a block. */
+#ifndef NEXT_BLOCK_HINT /* a build flag only to measure others */
+#define NEXT_BLOCK_HINT _MM_HINT_T1
 #endif
 /* The largest group * head_dim the stack buffers are sized for (32 KiB of float32 accumulators per buffer); a task of
  * several K/V heads stays within it too. */
@@ -188,8 +192,8 @@ attend_avx512(const decode_job *job, int sequence, int64_t first_kv_head, const 
     const int32_t *slots = job->slots + job->slot_offsets[sequence];
     const int64_t row = job->rows[sequence];
     const size_t row_elements = (size_t)job->kv_heads * (size_t)d;
-    /* The task's heads of one slot row, adjacent in it: what the prefetches fetch. */
-    const size_t task_row_bytes = (size_t)task_heads * (size_t)d * gqa_element_bytes(dtype);
+    /* One head's slice of a slot row: what a prefetch of the next block fetches per key and head. */
+    const size_t head_bytes = (size_t)d * gqa_element_bytes(dtype);
     const int widen_keys = dtype != GQA_F32 && !bf16_dot;
     /* Per query head of the task's task_heads groups: its scaled query, output accumulators and softmax state. */
     float q_all[task_heads * g_count * dp], acc_all[task_heads * g_count * dp], scores[g_count * KEY_BLOCK];
@@ -231,13 +235,25 @@ attend_avx512(const decode_job *job, int sequence, int64_t first_kv_head, const 
     /* The values pass accumulates group_block heads x chunk_block output chunks at once: at most REGISTER_BLOCK. */
     const int64_t chunk_block = g_count <= 1 ? 16 : g_count == 2 ? 8 : g_count <= 4 ? 4 : g_count <= 8 ? 2 : 1;
     const int64_t group_block = g_count <= REGISTER_BLOCK ? g_count : REGISTER_BLOCK;
+    /* The first block's rows, all the task's heads of them, have nobody before them to fetch them: asked for at once
+     * (0.86-0.95 of the attention time at 16 sequences x 100 and x 1,000). */
+    for (int64_t j = 0; j < length && j < KEY_BLOCK; j++) {
+        const size_t first = (size_t)slots[j] * row_elements + (size_t)first_kv_head * (size_t)d;
+        const char *first_key = (const char *)job->keys + first * gqa_element_bytes(dtype);
+        const char *first_value = (const char *)job->values + first * gqa_element_bytes(dtype);
+        for (size_t byte = 0; byte < (size_t)task_heads * head_bytes; byte += 64) {
+            _mm_prefetch(first_key + byte, NEXT_BLOCK_HINT);
+            _mm_prefetch(first_value + byte, NEXT_BLOCK_HINT);
+        }
+    }
     for (int64_t start = 0; start < length; start += KEY_BLOCK) {
         const int64_t n = length - start < KEY_BLOCK ? length - start : KEY_BLOCK;
         for (int64_t j = 0; j < n; j++) {
             row_bases[j] = (size_t)slots[start + j] * row_elements;
         }
-        /* The task's heads one after another over this block of keys: the first reads the block's rows from memory
-         * (and prefetches all the task's heads of the rows ahead), the others find them in cache. */
+        /* The task's heads one after another over this block of keys, each finding its slices of the block's rows in
+         * L2 (fetched while the block before was attended; the first block's come from memory) and fetching its
+         * slices of the next block's rows. */
         for (int64_t h = 0; h < task_heads; h++) {
             const int64_t kv_head = first_kv_head + h;
             const size_t head_offset = (size_t)kv_head * (size_t)d;
@@ -248,7 +264,7 @@ attend_avx512(const decode_job *job, int sequence, int64_t first_kv_head, const 
                 bases[j] = row_bases[j] + head_offset;
             }
             for (int64_t j0 = 0; j0 < n; j0 += 16) {
-                /* The 16 key rows (zeros past the block's end), prefetching keys ahead and this block's values meanwhile. */
+                /* The 16 key rows (zeros past the block's end), prefetching the next block's rows meanwhile. */
                 const char *key_rows[16];
                 for (int64_t jj = 0; jj < 16; jj++) {
                     const int64_t j = j0 + jj;
@@ -256,19 +272,13 @@ attend_avx512(const decode_job *job, int sequence, int64_t first_kv_head, const 
                         key_rows[jj] = (const char *)zeros;
                         continue;
                     }
-                    if (h == 0 && start + j + KEY_PREFETCH_DISTANCE < length) {
-                        const size_t ahead = (size_t)slots[start + j + KEY_PREFETCH_DISTANCE] * row_elements + head_offset;
-                        const char *line = (const char *)job->keys + ahead * gqa_element_bytes(dtype);
-                        for (size_t byte = 0; byte < task_row_bytes; byte += 64) {
-                            _mm_prefetch(line + byte, _MM_HINT_T0);
-                        }
-                    }
-                    /* This block's value rows, all the task's heads of them, into L2 while the keys are scored: the
-                     * values pass that follows stalled on them (prefetching them with the keys ahead measured the same). */
-                    if (h == 0) {
-                        const char *value_line = (const char *)job->values + bases[j] * gqa_element_bytes(dtype);
-                        for (size_t byte = 0; byte < task_row_bytes; byte += 64) {
-                            _mm_prefetch(value_line + byte, _MM_HINT_T1);
+                    if (start + KEY_BLOCK + j < length) {
+                        const size_t next = (size_t)slots[start + KEY_BLOCK + j] * row_elements + head_offset;
+                        const char *next_key = (const char *)job->keys + next * gqa_element_bytes(dtype);
+                        const char *next_value = (const char *)job->values + next * gqa_element_bytes(dtype);
+                        for (size_t byte = 0; byte < head_bytes; byte += 64) {
+                            _mm_prefetch(next_key + byte, NEXT_BLOCK_HINT);
+                            _mm_prefetch(next_value + byte, NEXT_BLOCK_HINT);
                         }
                     }
                     key_rows[jj] = (const char *)job->keys + bases[j] * gqa_element_bytes(dtype);
