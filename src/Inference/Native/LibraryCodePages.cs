@@ -6,9 +6,9 @@ namespace GqaService.Inference.Native;
 /// <summary>
 /// Lets go of the resident pages of a shared library's code once the library has done its start-up work. libtorch
 /// registers its thousands of operators when it loads, from static initialisers spread over the whole of
-/// <c>libtorch_cpu.so</c>'s 340 MiB of text; that code never runs again, but its pages stay mapped, 45 of the
-/// stories260K server's 226 MiB resident after start, of which a step needs about a tenth (docs/benchmarks.md, issue
-/// 14, eleventh round). <c>madvise(MADV_DONTNEED)</c> on a private file mapping unmaps its pages: the page cache keeps
+/// <c>libtorch_cpu.so</c>'s 340 MiB of text; that code never runs again, but its pages stay mapped: 56.5 of the
+/// stories260K server's 226 MiB resident after start, of which 11.6 are mapped again once it is idle and serving
+/// (docs/benchmarks.md, issue 14, eleventh round). <c>madvise(MADV_DONTNEED)</c> on a private file mapping unmaps its pages: the page cache keeps
 /// them, and the code a later step runs maps back in on first use (a minor fault, no disk read while the page cache
 /// holds the file). That is exact only for pages never written, so a mapping is released only when it is read-only and
 /// executable and holds no private (copy-on-write) page; anything else is left as it is. Best effort and Linux only.

@@ -27,8 +27,8 @@
  * long enough (about 5 us for 64 keys of four heads of 64 in float32) to hide DRAM latency, and the memory traffic
  * spreads evenly over the whole computation instead of bursting at the start of a block. Measured against fetching
  * keys 16 ahead into L1 and the block's values into L2 while the first head was scored (docs/benchmarks.md, issue 14,
- * eleventh round): 0.71 of the attention time at 16 sequences x 1,000 in float32, 0.61-0.66 in 16 bits, 0.93 at
- * 16 x 100; into L1 instead of L2 it was slower (1.06), as L1 cannot hold a block. */
+ * eleventh round): 0.71-0.80 of the attention time at 16 sequences x 1,000 in float32, 0.61-0.68 in 16 bits, 0.93
+ * at 16 x 100; into L1 instead of L2 it was slower (1.06), as L1 cannot hold a block, and two blocks ahead too. */
 #ifndef NEXT_BLOCK_HINT /* a build flag only to measure others */
 #define NEXT_BLOCK_HINT _MM_HINT_T1
 #endif
