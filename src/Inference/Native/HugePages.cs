@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using GqaService.Inference.Kernels;
 using static TorchSharp.torch;
 
@@ -9,10 +8,8 @@ namespace GqaService.Inference.Native;
 /// "madvise" use them only where asked): the KV pool before anything touches it (<see cref="Advise"/>) and the weight
 /// matrices, moved once built (<see cref="MoveOnto"/>). Best effort: a failure changes speed only.
 /// </summary>
-internal static partial class HugePages
+internal static class HugePages
 {
-    private const int AdviseHugePage = 14; // MADV_HUGEPAGE
-    private const int AdviseNoHugePage = 15; // MADV_NOHUGEPAGE
     private const long PageBytes = 4096;
 
     /// <summary>A transparent huge page on x86-64 Linux.</summary>
@@ -40,7 +37,7 @@ internal static partial class HugePages
         {
             return;
         }
-        var advice = bytes / tensor.shape[0] >= MinimumSliceBytes ? AdviseHugePage : AdviseNoHugePage;
+        var advice = bytes / tensor.shape[0] >= MinimumSliceBytes ? MemoryAdvice.HugePage : MemoryAdvice.NoHugePage;
         AdviseWholePages((long)TensorMemory.AddressOf(tensor), bytes, advice);
     }
 
@@ -67,7 +64,7 @@ internal static partial class HugePages
         {
             return tensor; // libtorch aligns to 64 bytes, so this cannot happen; keep the tensor where it is if it does
         }
-        AdviseWholePages(aligned, bytes & ~(HugePageBytes - 1), AdviseHugePage);
+        AdviseWholePages(aligned, bytes & ~(HugePageBytes - 1), MemoryAdvice.HugePage);
         using var slice = raw.narrow(0, (aligned - start) / tensor.ElementSize, tensor.numel());
         var moved = slice.view(tensor.shape);
         moved.copy_(tensor);
@@ -82,10 +79,7 @@ internal static partial class HugePages
         var last = (start + bytes) & ~(PageBytes - 1);
         if (last > first)
         {
-            _ = Madvise((nint)first, (nuint)(last - first), advice);
+            _ = MemoryAdvice.Madvise((nint)first, (nuint)(last - first), advice);
         }
     }
-
-    [LibraryImport("libc.so.6", EntryPoint = "madvise")]
-    private static partial int Madvise(nint address, nuint length, int advice);
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 
 namespace GqaService.Inference.Native;
 
@@ -13,10 +12,8 @@ namespace GqaService.Inference.Native;
 /// holds the file). That is exact only for pages never written, so a mapping is released only when it is read-only and
 /// executable and holds no private (copy-on-write) page; anything else is left as it is. Best effort and Linux only.
 /// </summary>
-internal static partial class LibraryCodePages
+internal static class LibraryCodePages
 {
-    private const int AdviseDontNeed = 4; // MADV_DONTNEED
-
     /// <summary>libtorch's operator library, by far the largest code of the process.</summary>
     public const string TorchCpuLibrary = "libtorch_cpu.so";
 
@@ -33,7 +30,7 @@ internal static partial class LibraryCodePages
         var released = 0L;
         foreach (var mapping in ReleasableMappings(File.ReadLines("/proc/self/smaps"), libraryFileName))
         {
-            if (Madvise((nint)mapping.Start, (nuint)(mapping.End - mapping.Start), AdviseDontNeed) == 0)
+            if (MemoryAdvice.Madvise((nint)mapping.Start, (nuint)(mapping.End - mapping.Start), MemoryAdvice.DontNeed) == 0)
             {
                 released += mapping.ResidentBytes;
             }
@@ -101,7 +98,4 @@ internal static partial class LibraryCodePages
         path = fields.Length == 6 ? fields[5].Trim() : "";
         return true;
     }
-
-    [LibraryImport("libc.so.6", EntryPoint = "madvise")]
-    private static partial int Madvise(nint address, nuint length, int advice);
 }

@@ -41,7 +41,9 @@ public sealed class LibraryCodePagesTests
         var (rows, inner, columns) = (7, 33, 5);
         var left = RandomValues(random, rows * inner);
         var right = RandomValues(random, inner * columns);
-        using (var warm = tensor(left, rows, inner).matmul(tensor(right, inner, columns))) // libtorch loaded and used
+        using var leftTensor = tensor(left, rows, inner);
+        using var rightTensor = tensor(right, inner, columns);
+        using (var warm = leftTensor.matmul(rightTensor)) // libtorch loaded and used
         {
         }
         var before = ResidentCodeBytes();
@@ -50,7 +52,7 @@ public sealed class LibraryCodePagesTests
 
         Assert.True(released > 0, "libtorch's code was resident, so something is released");
         Assert.True(ResidentCodeBytes() < before, "fewer of libtorch's code pages stay mapped");
-        using var product = tensor(left, rows, inner).matmul(tensor(right, inner, columns));
+        using var product = leftTensor.matmul(rightTensor);
         var computed = product.data<double>().ToArray();
         for (var row = 0; row < rows; row++)
         {
